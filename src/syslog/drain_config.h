@@ -1,0 +1,48 @@
+// A drain as the user configured it: one syslog destination and its options.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/envelope.h"
+#include "syslog/format_options.h"
+#include "syslog/framing.h"
+
+namespace nozzle::syslog {
+
+enum class Transport { Tls, Tcp, Udp };
+
+std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp"
+
+struct DrainConfig {
+  std::string name;  // "scheme://host:port", used in metrics and logs (never holds secrets)
+  Transport transport = Transport::Tls;
+  std::string host;  // a DNS name, an IPv4 address or an IPv6 address without brackets
+  std::uint16_t port = 6514;
+
+  // TLS only.
+  std::string ca_file;       // extra trust anchors, besides the system store
+  std::string cert_file;     // client certificate chain (mutual TLS)
+  std::string key_file;      // its private key
+  bool skip_verify = false;  // no peer verification at all; only when asked
+  std::string server_name;   // name to verify and send as SNI; defaults to host
+
+  Framing framing = Framing::OctetCounting;  // Datagram for UDP
+  FormatOptions format;                      // style, max-message-bytes (director etc. filled later)
+  EventSet events = EventSet::all();         // events=LogMessage,ValueMetric
+  std::vector<std::string> orgs;             // orgs=a,b: only these org names (empty = all)
+
+  // Queue bounds: a push beyond either is dropped and counted as queue_full.
+  std::size_t queue_max_frames = 100000;
+  std::size_t queue_max_bytes = 64u << 20;
+
+  std::chrono::milliseconds connect_timeout{10000};  // TCP connect + TLS handshake
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30000};
+};
+
+}  // namespace nozzle::syslog

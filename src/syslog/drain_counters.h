@@ -1,0 +1,60 @@
+// A drain's counters. Written by the producer threads and the drains' io thread, read by the
+// stats server. The accounting invariant, at any moment:
+//
+//   produced == sent_frames + dropped_total() + queued_frames
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "core/counter.h"
+
+namespace nozzle::syslog {
+
+enum class DropReason { QueueFull, TooLarge, WriteFailed, Shutdown };
+
+struct DrainCounters {
+  Counter produced;  // every message offered to push()
+  Counter sent_frames;
+  Counter sent_bytes;  // framing included
+  Counter dropped_queue_full;
+  Counter dropped_too_large;
+  Counter dropped_write_failed;  // frames of a write that failed (connection lost mid-write)
+  Counter dropped_shutdown;      // frames still queued when the shutdown deadline passed
+  Counter reconnects;            // connections established after the first
+  Counter connect_failures;      // failed connects, TLS handshakes included
+  Counter tls_verify_failures;   // handshakes refused because the peer did not verify
+  Gauge queued_frames;           // waiting or in flight
+  Gauge queued_bytes;
+  Gauge connected;  // 1 while a connection is up
+
+  [[nodiscard]] std::uint64_t dropped_total() const {
+    return dropped_queue_full.get() + dropped_too_large.get() + dropped_write_failed.get() +
+           dropped_shutdown.get();
+  }
+  Counter& dropped(DropReason r) {
+    switch (r) {
+      case DropReason::QueueFull: return dropped_queue_full;
+      case DropReason::TooLarge: return dropped_too_large;
+      case DropReason::WriteFailed: return dropped_write_failed;
+      case DropReason::Shutdown: break;
+    }
+    return dropped_shutdown;
+  }
+
+  // The most recent connection error, for /health and for tests ("" when none).
+  void set_last_error(std::string e) {
+    std::lock_guard lock(mutex_);
+    last_error_ = std::move(e);
+  }
+  [[nodiscard]] std::string last_error() const {
+    std::lock_guard lock(mutex_);
+    return last_error_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string last_error_;
+};
+
+}  // namespace nozzle::syslog
