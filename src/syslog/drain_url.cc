@@ -1,1 +1,327 @@
-// placeholder: being written
+#include "syslog/drain_url.h"
+
+#include <charconv>
+#include <set>
+
+namespace nozzle::syslog {
+namespace {
+
+constexpr std::size_t kMaxMaxMessageBytes = 1u << 20;  // 1 MiB
+constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP headers
+
+constexpr std::string_view kOptions =
+    "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs";
+
+struct Reporter {
+  std::string_view url;
+  std::vector<std::string>& errors;
+  void operator()(std::string_view what) const {
+    std::string e = "drain URL '";
+    e += url;
+    e += "': ";
+    e += what;
+    errors.push_back(std::move(e));
+  }
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes a query component ('+' stays '+': these are paths and names, not forms).
+std::optional<std::string> percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return std::nullopt;
+    const int hi = hex_value(in[i + 1]);
+    const int lo = hex_value(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::optional<bool> parse_bool(std::string_view v) {
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  return std::nullopt;
+}
+
+std::string quoted(std::string_view s) {
+  std::string q = "'";
+  q += s;
+  q += "'";
+  return q;
+}
+
+// Splits "host:port" / "[v6]:port" / "host". Reports problems; returns false on any.
+bool parse_authority(std::string_view authority, DrainConfig& cfg, const Reporter& report) {
+  if (authority.find('@') != std::string_view::npos) {
+    report("user information ('...@') is not allowed in a syslog drain URL");
+    return false;
+  }
+  std::string_view host;
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      report("IPv6 address is missing its closing ']'");
+      return false;
+    }
+    host = authority.substr(1, close - 1);
+    const std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        report("unexpected " + quoted(rest) + " after the IPv6 address; expected ':PORT'");
+        return false;
+      }
+      has_port = true;
+      port_text = rest.substr(1);
+    }
+    if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+      report("'" + std::string(host) + "' is not an IPv6 address");
+      return false;
+    }
+  } else {
+    const std::size_t colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+      if (authority.find(':') != colon) {
+        report("an IPv6 address must be written in brackets, e.g. syslog-tls://[::1]:6514");
+        return false;
+      }
+      host = authority.substr(0, colon);
+      port_text = authority.substr(colon + 1);
+      has_port = true;
+    } else {
+      host = authority;
+    }
+    for (char c : host) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_';
+      if (!ok) {
+        report("host " + quoted(host) + " contains the character " + quoted(std::string(1, c)));
+        return false;
+      }
+    }
+  }
+  if (host.empty()) {
+    report("no host; expected SCHEME://HOST:PORT");
+    return false;
+  }
+  cfg.host.assign(host);
+  if (has_port) {
+    unsigned port = 0;
+    const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (port_text.empty() || ec != std::errc() || ptr != port_text.data() + port_text.size() ||
+        port == 0 || port > 65535) {
+      report("port " + quoted(port_text) + " is not a number from 1 to 65535");
+      return false;
+    }
+    cfg.port = static_cast<std::uint16_t>(port);
+  }
+  return true;
+}
+
+void parse_query(std::string_view query, DrainConfig& cfg, const Reporter& report) {
+  std::set<std::string, std::less<>> seen;
+  std::optional<std::size_t> max_bytes;
+  for (std::string_view pair : split(query, '&')) {
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    const std::string_view raw_key = pair.substr(0, eq);
+    const std::string_view raw_value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    const auto key_opt = percent_decode(raw_key);
+    const auto value_opt = percent_decode(raw_value);
+    if (!key_opt || !value_opt) {
+      report("option " + quoted(pair) + " has a malformed percent escape");
+      continue;
+    }
+    const std::string& key = *key_opt;
+    const std::string& value = *value_opt;
+    if (!seen.insert(key).second) {
+      report("option '" + key + "' is given twice");
+      continue;
+    }
+    if (eq == std::string_view::npos || value.empty()) {
+      report("option '" + key + "' has no value; write " + key + "=VALUE");
+      continue;
+    }
+    const bool tls = cfg.transport == Transport::Tls;
+    if (key == "ca" || key == "cert" || key == "key" || key == "skip-verify" || key == "server-name") {
+      if (!tls) {
+        report("option '" + key + "' applies only to syslog-tls:// drains");
+        continue;
+      }
+    }
+    if (key == "ca") {
+      cfg.ca_file = value;
+    } else if (key == "cert") {
+      cfg.cert_file = value;
+    } else if (key == "key") {
+      cfg.key_file = value;
+    } else if (key == "skip-verify") {
+      const auto b = parse_bool(value);
+      if (!b) report("skip-verify='" + value + "' is not true or false");
+      else cfg.skip_verify = *b;
+    } else if (key == "server-name") {
+      cfg.server_name = value;
+    } else if (key == "framing") {
+      if (cfg.transport == Transport::Udp) {
+        report("option 'framing' does not apply to syslog-udp:// (one message per datagram)");
+      } else if (value == "octet-counting" || value == "octet") {
+        cfg.framing = Framing::OctetCounting;
+      } else if (value == "lf") {
+        cfg.framing = Framing::Lf;
+      } else {
+        report("framing='" + value + "' is not one of octet-counting, lf");
+      }
+    } else if (key == "format") {
+      if (value == "pcf") cfg.format.style = Style::Pcf;
+      else if (value == "cf") cfg.format.style = Style::Cf;
+      else report("format='" + value + "' is not one of pcf, cf");
+    } else if (key == "max-message-bytes") {
+      std::size_t n = 0;
+      const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || ptr != value.data() + value.size()) {
+        report("max-message-bytes='" + value + "' is not a whole number");
+      } else {
+        max_bytes = n;
+      }
+    } else if (key == "events") {
+      cfg.events = EventSet::none();
+      for (std::string_view name : split(value, ',')) {
+        if (auto t = parse_event_type(name)) {
+          cfg.events.add(*t);
+        } else {
+          report("events: " + quoted(name) +
+                 " is not an event type; use LogMessage, ValueMetric, CounterEvent, "
+                 "ContainerMetric, HttpStartStop, Error, Event");
+        }
+      }
+    } else if (key == "orgs") {
+      for (std::string_view org : split(value, ',')) {
+        if (org.empty()) {
+          report("orgs: empty org name in '" + value + "'");
+        } else {
+          cfg.orgs.emplace_back(org);
+        }
+      }
+    } else {
+      report("unknown option '" + key + "'; valid options: " + std::string(kOptions));
+    }
+  }
+
+  const std::size_t upper = cfg.transport == Transport::Udp ? kMaxUdpPayload : kMaxMaxMessageBytes;
+  if (max_bytes) {
+    if (*max_bytes < kMinMaxMessageBytes || *max_bytes > upper) {
+      report("max-message-bytes=" + std::to_string(*max_bytes) + " is outside " +
+             std::to_string(kMinMaxMessageBytes) + ".." + std::to_string(upper));
+    } else {
+      cfg.format.max_message_bytes = *max_bytes;
+    }
+  }
+  if (cfg.cert_file.empty() != cfg.key_file.empty()) {
+    report(cfg.cert_file.empty() ? "option 'key' needs 'cert' (mutual TLS takes both)"
+                                 : "option 'cert' needs 'key' (mutual TLS takes both)");
+  }
+  if (cfg.skip_verify && !cfg.ca_file.empty()) {
+    report("options 'skip-verify=true' and 'ca' contradict each other");
+  }
+}
+
+}  // namespace
+
+std::string_view transport_scheme(Transport t) {
+  switch (t) {
+    case Transport::Tls: return "syslog-tls";
+    case Transport::Tcp: return "syslog";
+    case Transport::Udp: return "syslog-udp";
+  }
+  return "syslog";
+}
+
+DrainUrlResult parse_drain_url(std::string_view url) {
+  DrainUrlResult result;
+  const Reporter report{url, result.errors};
+  DrainConfig cfg;
+
+  if (url.empty()) {
+    report("is empty");
+    return result;
+  }
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    report("no scheme; expected syslog-tls://, syslog:// or syslog-udp://");
+    return result;
+  }
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme == "syslog-tls") {
+    cfg.transport = Transport::Tls;
+    cfg.port = 6514;
+  } else if (scheme == "syslog") {
+    cfg.transport = Transport::Tcp;
+    cfg.port = 514;
+  } else if (scheme == "syslog-udp") {
+    cfg.transport = Transport::Udp;
+    cfg.port = 514;
+    cfg.framing = Framing::Datagram;
+    cfg.format.max_message_bytes = kDefaultUdpMaxMessageBytes;
+  } else {
+    report("scheme " + quoted(scheme) + " is not one of syslog-tls, syslog, syslog-udp");
+    return result;
+  }
+
+  std::string_view rest = url.substr(scheme_end + 3);
+  if (const std::size_t hash = rest.find('#'); hash != std::string_view::npos) {
+    report("a fragment ('#...') is not allowed");
+    rest = rest.substr(0, hash);
+  }
+  std::string_view query;
+  if (const std::size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string_view authority = rest;
+  if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    authority = rest.substr(0, slash);
+    const std::string_view path = rest.substr(slash);
+    if (path != "/") report("a path (" + quoted(path) + ") is not allowed; options go after '?'");
+  }
+  const bool authority_ok = parse_authority(authority, cfg, report);
+  parse_query(query, cfg, report);
+
+  if (!result.errors.empty() || !authority_ok) return result;
+  cfg.name = std::string(scheme) + "://";
+  if (cfg.host.find(':') != std::string::npos) {
+    cfg.name += "[" + cfg.host + "]";
+  } else {
+    cfg.name += cfg.host;
+  }
+  cfg.name += ":" + std::to_string(cfg.port);
+  result.config = std::move(cfg);
+  return result;
+}
+
+}  // namespace nozzle::syslog

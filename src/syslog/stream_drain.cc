@@ -1,1 +1,321 @@
-// placeholder: being written
+#include "syslog/stream_drain.h"
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <optional>
+
+#include "core/log.h"
+#include "syslog/tls_context.h"
+
+namespace nozzle::syslog {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+// How long a close_notify exchange may take at shutdown, within the shutdown deadline.
+constexpr std::chrono::milliseconds kCloseNotifyTimeout{2000};
+constexpr std::chrono::milliseconds kLogInterval{10000};
+
+std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+}  // namespace
+
+struct StreamDrain::Connection {
+  Connection(asio::io_context& ioc, asio::ssl::context* ctx) : plain(ioc) {
+    if (ctx != nullptr) tls.emplace(ioc, *ctx);
+  }
+  tcp::socket& lowest() { return tls ? tls->next_layer() : plain; }
+  void close() {
+    error_code ignored;
+    lowest().close(ignored);
+  }
+
+  std::optional<asio::ssl::stream<tcp::socket>> tls;
+  tcp::socket plain;  // used when there is no TLS
+  std::array<char, 512> read_buf{};
+  bool failed = false;
+  bool closing = false;
+  bool timed_out = false;
+};
+
+StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
+    : DrainBase(std::move(config)),
+      ioc_(ioc),
+      resolver_(ioc),
+      op_timer_(ioc),
+      retry_timer_(ioc),
+      stop_timer_(ioc),
+      backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()) {
+  if (config_.transport == Transport::Tls) tls_ = make_tls_context(config_);
+}
+
+StreamDrain::~StreamDrain() = default;
+
+void StreamDrain::start() { connect(); }
+
+void StreamDrain::wake() {
+  asio::post(ioc_, [self = shared_from_this()] { self->write_next(); });
+}
+
+void StreamDrain::connect() {
+  if (finished_) return;
+  resolver_.async_resolve(
+      config_.host, std::to_string(config_.port),
+      [self = shared_from_this()](const error_code& ec, const tcp::resolver::results_type& results) {
+        self->on_resolved(ec, results);
+      });
+}
+
+void StreamDrain::on_resolved(const error_code& ec, const tcp::resolver::results_type& results) {
+  if (finished_) return;
+  if (ec) {
+    attempt_failed("cannot resolve " + config_.host + ": " + ec.message());
+    return;
+  }
+  conn_ = std::make_shared<Connection>(ioc_, tls_.get());
+  arm_deadline(config_.connect_timeout, conn_);
+  asio::async_connect(conn_->lowest(), results,
+                      [self = shared_from_this(), conn = conn_](const error_code& e, const tcp::endpoint&) {
+                        self->on_connected(conn, e);
+                      });
+}
+
+void StreamDrain::on_connected(const ConnectionPtr& conn, const error_code& ec) {
+  if (finished_ || conn != conn_) return;
+  if (ec) {
+    op_timer_.cancel();
+    attempt_failed(conn->timed_out ? "connect timed out after " + ms(config_.connect_timeout)
+                                   : "cannot connect: " + ec.message());
+    return;
+  }
+  error_code ignored;
+  conn->lowest().set_option(tcp::no_delay(true), ignored);
+  if (!conn->tls) {
+    on_ready(conn);
+    return;
+  }
+  if (!configure_tls_peer(conn->tls->native_handle(), config_)) {
+    op_timer_.cancel();
+    attempt_failed("OpenSSL refused the peer name '" + expected_peer_name(config_) + "'");
+    return;
+  }
+  arm_deadline(config_.connect_timeout, conn);
+  conn->tls->async_handshake(asio::ssl::stream_base::client,
+                             [self = shared_from_this(), conn](const error_code& e) {
+                               self->on_handshake(conn, e);
+                             });
+}
+
+void StreamDrain::on_handshake(const ConnectionPtr& conn, const error_code& ec) {
+  if (finished_ || conn != conn_) return;
+  if (ec) {
+    op_timer_.cancel();
+    bool verify_failed = false;
+    std::string reason = conn->timed_out
+                             ? "TLS handshake timed out after " + ms(config_.connect_timeout)
+                             : describe_handshake_failure(conn->tls->native_handle(), ec.message(),
+                                                          verify_failed);
+    if (verify_failed) {
+      counters_.tls_verify_failures.add();
+      reason += " (expected peer name '" + expected_peer_name(config_) + "')";
+    }
+    attempt_failed(reason);
+    return;
+  }
+  on_ready(conn);
+}
+
+void StreamDrain::on_ready(const ConnectionPtr& conn) {
+  op_timer_.cancel();
+  ready_ = true;
+  counters_.connected.set(1);
+  if (ever_connected_) counters_.reconnects.add();
+  ever_connected_ = true;
+  counters_.set_last_error("");
+  log::info("drain connected", {{"drain", config_.name}});
+  read_watch(conn);
+  write_next();
+}
+
+void StreamDrain::read_watch(const ConnectionPtr& conn) {
+  auto handler = [self = shared_from_this(), conn](const error_code& ec, std::size_t) {
+    if (!ec) {
+      self->read_watch(conn);  // a receiver has nothing to say; ignore what it sends
+      return;
+    }
+    if (conn->closing) return;
+    const bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+    self->connection_lost(conn, closed ? "the drain closed the connection" : "read failed: " + ec.message());
+  };
+  if (conn->tls) {
+    conn->tls->async_read_some(asio::buffer(conn->read_buf), std::move(handler));
+  } else {
+    conn->plain.async_read_some(asio::buffer(conn->read_buf), std::move(handler));
+  }
+}
+
+void StreamDrain::write_next() {
+  if (!ready_ || writing_ || finished_) return;
+  if (queue_.take(batch_) == 0) {
+    if (stopping_) close_gracefully(conn_);
+    return;
+  }
+  writing_ = true;
+  arm_deadline(config_.write_timeout, conn_);
+  auto handler = [self = shared_from_this(), conn = conn_](const error_code& ec, std::size_t) {
+    self->on_written(conn, ec);
+  };
+  if (conn_->tls) {
+    asio::async_write(*conn_->tls, asio::buffer(batch_.bytes), std::move(handler));
+  } else {
+    asio::async_write(conn_->plain, asio::buffer(batch_.bytes), std::move(handler));
+  }
+}
+
+void StreamDrain::on_written(const ConnectionPtr& conn, const error_code& ec) {
+  writing_ = false;
+  op_timer_.cancel();
+  if (!ec) {
+    batch_sent(batch_);
+    batch_.clear();
+    backoff_.reset();
+    write_next();
+    return;
+  }
+  // The receiver may have got part of the batch; TCP cannot tell which part, so the whole
+  // batch is counted as dropped rather than sent twice.
+  batch_dropped(batch_, deadline_passed_ ? DropReason::Shutdown : DropReason::WriteFailed);
+  batch_.clear();
+  if (deadline_passed_) {
+    finish();
+    return;
+  }
+  connection_lost(conn, conn->timed_out ? "write timed out after " + ms(config_.write_timeout)
+                                        : "write failed: " + ec.message());
+}
+
+void StreamDrain::attempt_failed(const std::string& reason) {
+  counters_.connect_failures.add();
+  counters_.set_last_error(reason);
+  log::write_limited("drain-connect:" + config_.name, kLogInterval, log::Level::Warn,
+                     "drain connection failed", {{"drain", config_.name}, {"reason", reason}});
+  if (conn_) conn_->close();
+  conn_.reset();
+  schedule_reconnect();
+}
+
+void StreamDrain::connection_lost(const ConnectionPtr& conn, const std::string& reason) {
+  if (conn != conn_) return;
+  if (!conn->failed) {
+    conn->failed = true;
+    ready_ = false;
+    counters_.connected.set(0);
+    counters_.set_last_error(reason);
+    queue_.set_writer_busy();
+    conn->close();
+    log::write_limited("drain-lost:" + config_.name, kLogInterval, log::Level::Warn,
+                       "drain connection lost", {{"drain", config_.name}, {"reason", reason}});
+  }
+  if (writing_) return;  // on_written accounts for the batch, then calls back here
+  conn_.reset();
+  schedule_reconnect();
+}
+
+void StreamDrain::schedule_reconnect() {
+  if (finished_) return;
+  auto delay = backoff_.next();
+  retry_timer_.expires_after(delay);
+  retry_timer_.async_wait([self = shared_from_this()](const error_code&) {
+    // Cancelled by stop(): try at once, since a flush is wanted.
+    if (!self->finished_ && !self->conn_) self->connect();
+  });
+}
+
+void StreamDrain::stop(std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
+  done_ = std::move(done);
+  if (finished_) {
+    finish();
+    return;
+  }
+  stopping_ = true;
+  queue_.close();
+  stop_timer_.expires_at(deadline);
+  stop_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->deadline_passed();
+  });
+  if (ready_) {
+    write_next();  // flushes, and closes once the queue is empty
+  } else if (!conn_) {
+    retry_timer_.cancel();  // between attempts: try once more now, without waiting
+  }
+}
+
+void StreamDrain::close_gracefully(const ConnectionPtr& conn) {
+  if (!conn || conn->closing) return;
+  conn->closing = true;
+  ready_ = false;
+  counters_.connected.set(0);
+  if (!conn->tls) {
+    error_code ignored;
+    conn->plain.shutdown(tcp::socket::shutdown_send, ignored);
+    conn->close();
+    finish();
+    return;
+  }
+  // Cancel the read watch, then send close_notify. Receivers often close without answering
+  // it; the timer bounds the wait.
+  error_code ignored;
+  conn->lowest().cancel(ignored);
+  arm_deadline(kCloseNotifyTimeout, conn);
+  conn->tls->async_shutdown([self = shared_from_this(), conn](const error_code&) {
+    self->op_timer_.cancel();
+    conn->close();
+    self->finish();
+  });
+}
+
+void StreamDrain::deadline_passed() {
+  if (finished_) return;
+  deadline_passed_ = true;
+  if (conn_) conn_->close();
+  if (writing_) return;  // on_written counts the batch as dropped, then finishes
+  finish();
+}
+
+void StreamDrain::finish() {
+  if (!finished_) {
+    finished_ = true;
+    drop_queued(DropReason::Shutdown);
+    op_timer_.cancel();
+    retry_timer_.cancel();
+    stop_timer_.cancel();
+    resolver_.cancel();
+    if (conn_) conn_->close();
+    conn_.reset();
+    ready_ = false;
+    counters_.connected.set(0);
+    log::info("drain closed", {{"drain", config_.name}});
+  }
+  if (done_) {
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done();
+  }
+}
+
+void StreamDrain::arm_deadline(std::chrono::milliseconds timeout, const ConnectionPtr& conn) {
+  conn->timed_out = false;
+  op_timer_.expires_after(timeout);
+  op_timer_.async_wait([conn](const error_code& ec) {
+    if (ec) return;  // cancelled: the operation finished in time
+    conn->timed_out = true;
+    conn->close();
+  });
+}
+
+}  // namespace nozzle::syslog

@@ -1,0 +1,67 @@
+// The bounded queue in front of one drain connection.
+//
+// Producers (firehose threads) push framed messages; the drain's writer (the io thread) takes
+// everything queued at once as one batch and writes it in one go, so queued frames coalesce
+// into large writes. Bounded in frames and in bytes; a push beyond either bound fails and the
+// caller counts the drop. One mutex, held only for a memcpy; never held across I/O.
+//
+// The writer is woken at most once per idle period: push() returns Wake when the writer had
+// declared itself idle (take() found nothing) and nobody has woken it since.
+//
+// Later a spilling queue (disk spool) can take this class's place behind the same methods.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "syslog/framing.h"
+
+namespace nozzle::syslog {
+
+// Frames taken by the writer, laid end to end, with each frame's length (UDP needs them).
+struct FrameBatch {
+  std::string bytes;
+  std::vector<std::uint32_t> lengths;
+  [[nodiscard]] std::size_t frames() const { return lengths.size(); }
+  [[nodiscard]] bool empty() const { return lengths.empty(); }
+  void clear() {
+    bytes.clear();
+    lengths.clear();
+  }
+};
+
+class FrameQueue {
+ public:
+  enum class PushResult { Queued, QueuedWake, Full, TooLarge, Closed };
+
+  FrameQueue(std::size_t max_frames, std::size_t max_bytes);
+
+  // Frames `message` and appends it. Thread-safe.
+  [[nodiscard]] PushResult push(std::string_view message, Framing framing);
+
+  // Writer side: swaps everything queued into `batch` (which must be empty) and returns the
+  // number of frames. When nothing is queued, marks the writer idle and returns 0.
+  std::size_t take(FrameBatch& batch);
+  // Writer side: the writer stops taking for now (disconnected); pushes will not wake it.
+  void set_writer_busy();
+
+  // Further pushes return Closed. What is queued stays until taken.
+  void close();
+
+  [[nodiscard]] std::size_t frames() const;
+  [[nodiscard]] std::size_t bytes() const;
+
+ private:
+  const std::size_t max_frames_;
+  const std::size_t max_bytes_;
+  mutable std::mutex mutex_;
+  FrameBatch pending_;
+  bool writer_idle_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace nozzle::syslog

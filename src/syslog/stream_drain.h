@@ -1,0 +1,70 @@
+// A TCP or TLS drain: one connection, one write in flight that carries every frame queued
+// since the last write, deadlines on connect, handshake and write, reconnect with capped
+// jittered backoff, and a read that watches for the receiver closing the connection (a write
+// to a half-closed socket would succeed and lose its frames).
+//
+// Everything but push() runs on the pool's io thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+
+#include "core/backoff.h"
+#include "syslog/drain_base.h"
+
+namespace nozzle::syslog {
+
+class StreamDrain final : public DrainBase, public std::enable_shared_from_this<StreamDrain> {
+ public:
+  StreamDrain(boost::asio::io_context& ioc, DrainConfig config);
+  ~StreamDrain() override;
+
+  void start() override;
+  void stop(std::chrono::steady_clock::time_point deadline, std::function<void()> done) override;
+
+ private:
+  struct Connection;
+  using ConnectionPtr = std::shared_ptr<Connection>;
+
+  void wake() override;
+  void connect();
+  void on_resolved(const boost::system::error_code& ec,
+                   const boost::asio::ip::tcp::resolver::results_type& results);
+  void on_connected(const ConnectionPtr& conn, const boost::system::error_code& ec);
+  void on_handshake(const ConnectionPtr& conn, const boost::system::error_code& ec);
+  void on_ready(const ConnectionPtr& conn);
+  void read_watch(const ConnectionPtr& conn);
+  void write_next();
+  void on_written(const ConnectionPtr& conn, const boost::system::error_code& ec);
+  void attempt_failed(const std::string& reason);
+  void connection_lost(const ConnectionPtr& conn, const std::string& reason);
+  void schedule_reconnect();
+  void close_gracefully(const ConnectionPtr& conn);
+  void deadline_passed();
+  void finish();
+  void arm_deadline(std::chrono::milliseconds timeout, const ConnectionPtr& conn);
+
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // null for plain TCP
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::steady_timer op_timer_;     // deadline of connect, handshake or write
+  boost::asio::steady_timer retry_timer_;  // backoff between attempts
+  boost::asio::steady_timer stop_timer_;   // shutdown deadline
+  Backoff backoff_;
+
+  ConnectionPtr conn_;  // the current connection, ready or being set up; null between attempts
+  bool ready_ = false;  // conn_ is connected (and handshaken) and not failed
+  bool writing_ = false;
+  bool ever_connected_ = false;
+  bool stopping_ = false;
+  bool deadline_passed_ = false;
+  bool finished_ = false;
+  FrameBatch batch_;  // the write in flight
+  std::function<void()> done_;
+};
+
+}  // namespace nozzle::syslog

@@ -1,0 +1,123 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "syslog/drain_url.h"
+
+using namespace nozzle::syslog;
+
+namespace {
+
+DrainConfig ok(std::string_view url) {
+  auto r = parse_drain_url(url);
+  INFO("url: " << url << " first error: " << (r.errors.empty() ? "" : r.errors.front()));
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.config.has_value());
+  return *r.config;
+}
+
+// The one error the URL gets, which must mention `needle`.
+void fails_with(std::string_view url, std::string_view needle) {
+  auto r = parse_drain_url(url);
+  INFO("url: " << url);
+  CHECK_FALSE(r.config.has_value());
+  REQUIRE(r.errors.size() >= 1);
+  INFO("error: " << r.errors.front());
+  CHECK(r.errors.front().find(needle) != std::string::npos);
+  CHECK(r.errors.front().find(std::string(url)) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("drain URL schemes choose transport, default port and framing") {
+  auto tls = ok("syslog-tls://logs.example.com");
+  CHECK(tls.transport == Transport::Tls);
+  CHECK(tls.host == "logs.example.com");
+  CHECK(tls.port == 6514);
+  CHECK(tls.framing == Framing::OctetCounting);
+  CHECK(tls.format.style == Style::Pcf);
+  CHECK(tls.format.max_message_bytes == kDefaultStreamMaxMessageBytes);
+  CHECK(tls.name == "syslog-tls://logs.example.com:6514");
+
+  auto tcp = ok("syslog://10.0.0.1:1514");
+  CHECK(tcp.transport == Transport::Tcp);
+  CHECK(tcp.port == 1514);
+  CHECK(tcp.name == "syslog://10.0.0.1:1514");
+
+  auto udp = ok("syslog-udp://[::1]:5514/");
+  CHECK(udp.transport == Transport::Udp);
+  CHECK(udp.host == "::1");
+  CHECK(udp.port == 5514);
+  CHECK(udp.framing == Framing::Datagram);
+  CHECK(udp.format.max_message_bytes == kDefaultUdpMaxMessageBytes);
+  CHECK(udp.name == "syslog-udp://[::1]:5514");
+  CHECK(ok("syslog://h").port == 514);
+}
+
+TEST_CASE("drain URL options") {
+  auto c = ok("syslog-tls://h:6514?ca=/etc/ca.pem&cert=/c.pem&key=/k%2Ekey&server-name=logs.internal"
+              "&format=cf&max-message-bytes=16384&events=LogMessage,HttpStartStop&orgs=org-a,org-b");
+  CHECK(c.ca_file == "/etc/ca.pem");
+  CHECK(c.cert_file == "/c.pem");
+  CHECK(c.key_file == "/k.key");
+  CHECK(c.server_name == "logs.internal");
+  CHECK(c.format.style == Style::Cf);
+  CHECK(c.format.max_message_bytes == 16384);
+  CHECK(c.events.contains(nozzle::EventType::LogMessage));
+  CHECK(c.events.contains(nozzle::EventType::HttpStartStop));
+  CHECK_FALSE(c.events.contains(nozzle::EventType::ValueMetric));
+  CHECK(c.orgs == std::vector<std::string>{"org-a", "org-b"});
+  CHECK_FALSE(c.skip_verify);
+
+  CHECK(ok("syslog-tls://h?skip-verify=true").skip_verify);
+  CHECK_FALSE(ok("syslog-tls://h?skip-verify=false").skip_verify);
+  CHECK(ok("syslog://h?framing=lf").framing == Framing::Lf);
+  CHECK(ok("syslog://h?framing=octet-counting").framing == Framing::OctetCounting);
+  CHECK(ok("syslog-udp://h?max-message-bytes=65507").format.max_message_bytes == 65507);
+  CHECK(ok("syslog://h?events=Event").events.contains(nozzle::EventType::Event));
+}
+
+TEST_CASE("malformed drain URLs get a precise error") {
+  fails_with("", "empty");
+  fails_with("logs.example.com:514", "no scheme");
+  fails_with("https://h:443", "'https' is not one of syslog-tls, syslog, syslog-udp");
+  fails_with("syslog://", "no host");
+  fails_with("syslog://:514", "no host");
+  fails_with("syslog://h:0", "port '0' is not a number from 1 to 65535");
+  fails_with("syslog://h:65536", "port '65536'");
+  fails_with("syslog://h:51x", "port '51x'");
+  fails_with("syslog://h:", "port ''");
+  fails_with("syslog://user:pw@h:514", "user information");
+  fails_with("syslog://[::1:514", "closing ']'");
+  fails_with("syslog://::1:514", "brackets");
+  fails_with("syslog://[::1]x", "after the IPv6 address");
+  fails_with("syslog://h o:514", "contains the character ' '");
+  fails_with("syslog://h:514/path", "a path ('/path') is not allowed");
+  fails_with("syslog://h:514#frag", "fragment");
+  fails_with("syslog://h?ca=/x", "'ca' applies only to syslog-tls://");
+  fails_with("syslog-udp://h?skip-verify=true", "'skip-verify' applies only to syslog-tls://");
+  fails_with("syslog-udp://h?framing=lf", "'framing' does not apply to syslog-udp://");
+  fails_with("syslog://h?framing=nul", "framing='nul' is not one of octet-counting, lf");
+  fails_with("syslog://h?format=json", "format='json' is not one of pcf, cf");
+  fails_with("syslog://h?max-message-bytes=12k", "not a whole number");
+  fails_with("syslog://h?max-message-bytes=100", "outside 480..1048576");
+  fails_with("syslog-udp://h?max-message-bytes=70000", "outside 480..65507");
+  fails_with("syslog://h?events=LogMessage,Logs", "'Logs' is not an event type");
+  fails_with("syslog://h?orgs=a,,b", "empty org name");
+  fails_with("syslog://h?colour=blue", "unknown option 'colour'");
+  fails_with("syslog://h?format=cf&format=pcf", "given twice");
+  fails_with("syslog://h?format=", "has no value");
+  fails_with("syslog://h?format", "has no value");
+  fails_with("syslog-tls://h?ca=%zz", "malformed percent escape");
+  fails_with("syslog-tls://h?ca=%4", "malformed percent escape");
+  fails_with("syslog-tls://h?cert=/c.pem", "'cert' needs 'key'");
+  fails_with("syslog-tls://h?key=/k.pem", "'key' needs 'cert'");
+  fails_with("syslog-tls://h?skip-verify=yes", "skip-verify='yes' is not true or false");
+  fails_with("syslog-tls://h?skip-verify=true&ca=/ca.pem", "contradict");
+}
+
+TEST_CASE("every problem of a URL is reported, not just the first") {
+  auto r = parse_drain_url("syslog://h:514?format=x&framing=y&bogus=1");
+  CHECK_FALSE(r.config.has_value());
+  CHECK(r.errors.size() == 3);
+}
