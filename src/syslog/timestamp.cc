@@ -1,0 +1,99 @@
+// RFC 5424 TIMESTAMPs from Unix nanoseconds, without the C library's time functions (they take
+// locks and know nothing of nanoseconds).
+#include <cstdint>
+#include <string>
+
+#include "syslog/rfc5424.h"
+
+namespace nozzle::syslog {
+namespace {
+
+struct CivilTime {
+  unsigned year, month, day, hour, minute, second, micros;
+};
+
+constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+constexpr std::int64_t kSecondsPerDay = 86'400;
+
+// Howard Hinnant's days_from_civil inverse, for days since 1970-01-01 (days >= 0).
+CivilTime civil_from_unix_ns(std::int64_t unix_ns) {
+  if (unix_ns < 0) unix_ns = 0;  // RFC 5424 has no year before 0000; nothing real is older than 1970
+  const std::int64_t secs = unix_ns / kNanosPerSecond;
+  const auto micros = static_cast<unsigned>((unix_ns % kNanosPerSecond) / 1000);
+  const std::int64_t days = secs / kSecondsPerDay;
+  const auto sod = static_cast<unsigned>(secs % kSecondsPerDay);
+
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = z / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = y + (m <= 2 ? 1 : 0);
+  // FULL-DATE has four year digits. int64 nanoseconds end in 2262, so this only guards the rule.
+  if (year > 9999) return CivilTime{9999, 12, 31, 23, 59, 59, 999999};
+  return CivilTime{static_cast<unsigned>(year), m, d, sod / 3600, sod / 60 % 60, sod % 60, micros};
+}
+
+inline char* put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+// Writes "YYYY-MM-DDTHH:MM:SS" (19 bytes).
+char* put_date_time(char* p, const CivilTime& t) {
+  p = put2(p, t.year / 100);
+  p = put2(p, t.year % 100);
+  *p++ = '-';
+  p = put2(p, t.month);
+  *p++ = '-';
+  p = put2(p, t.day);
+  *p++ = 'T';
+  p = put2(p, t.hour);
+  *p++ = ':';
+  p = put2(p, t.minute);
+  *p++ = ':';
+  return put2(p, t.second);
+}
+
+// Writes the six fraction digits.
+char* put_micros(char* p, unsigned micros) {
+  for (int i = 5; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + micros % 10);
+    micros /= 10;
+  }
+  return p + 6;
+}
+
+}  // namespace
+
+void append_timestamp_utc(std::int64_t unix_ns, std::string& out) {
+  const CivilTime t = civil_from_unix_ns(unix_ns);
+  char buf[32];
+  char* p = put_date_time(buf, t);
+  *p++ = '.';
+  p = put_micros(p, t.micros);
+  *p++ = 'Z';
+  out.append(buf, p);
+}
+
+void append_timestamp_cf(std::int64_t unix_ns, std::string& out) {
+  // Go's layout "2006-01-02T15:04:05.999999-07:00": trailing zeros of the fraction trimmed,
+  // the dot dropped with them, and UTC written as +00:00.
+  const CivilTime t = civil_from_unix_ns(unix_ns);
+  char buf[40];
+  char* p = put_date_time(buf, t);
+  if (t.micros != 0) {
+    *p++ = '.';
+    p = put_micros(p, t.micros);
+    while (p[-1] == '0') --p;
+  }
+  for (const char c : {'+', '0', '0', ':', '0', '0'}) *p++ = c;
+  out.append(buf, p);
+}
+
+}  // namespace nozzle::syslog
