@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "syslog/appender.h"
 #include "syslog/text.h"
 
 namespace nozzle::syslog {
@@ -40,8 +41,8 @@ class TagList {
   }
   [[nodiscard]] bool empty() const { return params_.empty(); }
 
-  // Appends "[tags@47450 k="v" ...]" with the keys sorted, as CF writes them.
-  void append(std::string& b) {
+  // Writes "[tags@47450 k="v" ...]" with the keys sorted, as CF writes them.
+  void put(Appender& a) {
     // Insertion sort: a handful of tags, stable, and no allocation (std::stable_sort may allocate).
     for (std::size_t i = 1; i < params_.size(); ++i) {
       const Param p = params_[i];
@@ -49,15 +50,17 @@ class TagList {
       for (; j > 0 && p.key < params_[j - 1].key; --j) params_[j] = params_[j - 1];
       params_[j] = p;
     }
-    b.append("[tags@47450");
-    for (const Param& p : params_) {
-      b.push_back(' ');
-      b.append(p.key);
-      b.append("=\"");
-      append_sd_value(p.value, b);
-      b.push_back('"');
+    a.reserve(bound_);
+    char* p = syslog::put(a.cursor(), "[tags@47450");
+    for (const Param& param : params_) {
+      *p++ = ' ';
+      p = syslog::put(p, param.key);
+      p = syslog::put(p, "=\"");
+      p = text::put_sd_value(param.value, p);
+      *p++ = '"';
     }
-    b.push_back(']');
+    *p++ = ']';
+    a.set_cursor(p);
   }
 
  private:
@@ -69,11 +72,14 @@ class TagList {
   // 32 characters (allowLongSdNames); we keep RFC 5424's limit so that strict receivers accept
   // every frame.
   void add_param(std::string_view key, std::string_view value) {
-    if (is_valid_sd_name(key)) params_.push_back(Param{key, value});
+    if (!is_valid_sd_name(key)) return;
+    params_.push_back(Param{key, value});
+    bound_ += key.size() + 4 + text::sd_value_bound(value);
   }
 
   const Envelope& env_;
   std::vector<Param>& params_;
+  std::size_t bound_ = 16;
 };
 
 // Same as the pcf style: logs stamped only on the log itself keep their time.
@@ -84,37 +90,35 @@ std::int64_t header_time(const Envelope& env) {
 
 // org.space.app from the enrichment cache, else from the name tags modern CF stamps, else the
 // origin VM's ip.
-void append_hostname(const Envelope& env, const AppInfo& app, std::string& b) {
+char* put_hostname(const Envelope& env, const AppInfo& app, char* p) {
   std::optional<std::string_view> org_tag, space_tag, app_tag;
   for (std::size_t i = 0; i < env.tag_count; ++i) {
     const Tag& t = env.tags[i];
+    if (t.key.size() < 8 || t.key.size() > 17) continue;  // none of the three names
     if (t.key == "organization_name") org_tag = t.value;
     if (t.key == "space_name") space_tag = t.value;
     if (t.key == "app_name") app_tag = t.value;
   }
   const bool named = !app.org_name.empty() || !app.space_name.empty() || !app.app_name.empty() ||
                      org_tag || space_tag || app_tag;
-  if (!named) {
-    append_header_field(env.ip, kHostnameMax, b);
-    return;
-  }
+  if (!named) return text::put_header_field(env.ip, kHostnameMax, p);
   auto pick = [](std::string_view known, std::optional<std::string_view> tag) {
     return known.empty() && tag ? *tag : known;
   };
   // Three labels of at most 63 bytes from [-a-zA-Z0-9] and two dots: always within 255.
-  text::append_cf_host_label(pick(app.org_name, org_tag), b);
-  b.push_back('.');
-  text::append_cf_host_label(pick(app.space_name, space_tag), b);
-  b.push_back('.');
-  text::append_cf_host_label(pick(app.app_name, app_tag), b);
+  p = text::put_cf_host_label(pick(app.org_name, org_tag), p);
+  *p++ = '.';
+  p = text::put_cf_host_label(pick(app.space_name, space_tag), p);
+  *p++ = '.';
+  return text::put_cf_host_label(pick(app.app_name, app_tag), p);
 }
 
 // APP-NAME: the v2 source_id, which is the app guid for app envelopes.
-void append_app_name(const Envelope& env, std::string& b) {
+std::string_view app_name(const Envelope& env) {
   std::string_view name = env.tag("source_id").value_or(std::string_view{});
   if (name.empty()) name = env.app_id();
   if (name.empty()) name = env.origin;
-  append_header_field(name, kAppNameMax, b);
+  return name;
 }
 
 // A PROCID part: whitespace becomes '-', bytes outside PRINTUSASCII are dropped; at most
@@ -133,7 +137,8 @@ std::size_t procid_part(std::string_view in, bool upper, char* dst, std::size_t 
 }
 
 // "[SOURCE_TYPE/instance]" or "[SOURCE_TYPE]", fitted into 128 bytes the way CF fits it.
-void append_log_procid(std::string_view source_type, std::string_view instance, std::string& b) {
+// Needs kProcIdMax bytes.
+char* put_log_procid(std::string_view source_type, std::string_view instance, char* p) {
   // Parts are kept to 126 bytes: enough to decide each "too long" test exactly as on the
   // whole value.
   constexpr std::size_t kInner = kProcIdMax - 2;
@@ -141,161 +146,187 @@ void append_log_procid(std::string_view source_type, std::string_view instance, 
   char inst[kInner];
   std::size_t type_n = procid_part(source_type, true, type, kInner);
   std::size_t inst_n = procid_part(instance, false, inst, kInner);
-  b.push_back('[');
+  *p++ = '[';
   if (inst_n == 0) {
-    b.append(type, type_n);
+    p = syslog::put(p, std::string_view(type, type_n));
   } else {
     constexpr std::size_t kRoom = kInner - 1;  // the '/'
     if (type_n + inst_n > kRoom && inst_n > kSourceInstanceCut) inst_n = kSourceInstanceCut;
     if (type_n + inst_n > kRoom) type_n = kRoom - inst_n;
-    b.append(type, type_n);
-    b.push_back('/');
-    b.append(inst, inst_n);
+    p = syslog::put(p, std::string_view(type, type_n));
+    *p++ = '/';
+    p = syslog::put(p, std::string_view(inst, inst_n));
   }
-  b.push_back(']');
+  *p++ = ']';
+  return p;
 }
 
-// "[instance]" for metrics.
-void append_metric_procid(std::string_view instance, std::string& b) {
-  b.push_back('[');
-  text::append_printusascii(instance, kProcIdMax - 2, b);
-  b.push_back(']');
+// "[instance]" for metrics. Needs kProcIdMax bytes.
+char* put_metric_procid(std::string_view instance, char* p) {
+  *p++ = '[';
+  p = text::put_printusascii(instance, kProcIdMax - 2, p);
+  *p++ = ']';
+  return p;
 }
 
-// "<PRI>1 TIMESTAMP HOSTNAME APP-NAME " (PROCID follows).
-void append_header_start(int pri, const Envelope& env, const AppInfo& app, std::string& b) {
-  b.push_back('<');
-  text::append_int(pri, b);
-  b.append(">1 ");
-  append_timestamp_cf(header_time(env), b);
-  b.push_back(' ');
-  append_hostname(env, app, b);
-  b.push_back(' ');
-  append_app_name(env, b);
-  b.push_back(' ');
+// Writes "<PRI>1 TIMESTAMP HOSTNAME APP-NAME " and reserves room for the PROCID that follows.
+void put_header_start(int pri, const Envelope& env, const AppInfo& app, Appender& a) {
+  const std::string_view name = app_name(env);
+  // The hostname is either the ip or three labels no longer than their sources (+ 2 dots);
+  // names from tags are bounded by the envelope's own size.
+  std::size_t tag_bytes = 0;
+  for (std::size_t i = 0; i < env.tag_count; ++i) tag_bytes += env.tags[i].value.size();
+  a.reserve(40 + text::kMaxTimestamp + env.ip.size() + app.org_name.size() +
+            app.space_name.size() + app.app_name.size() + tag_bytes + name.size() + kProcIdMax);
+  char* p = a.cursor();
+  *p++ = '<';
+  p = text::put_int(pri, p);
+  p = syslog::put(p, ">1 ");
+  p = text::put_timestamp_cf(header_time(env), p);
+  *p++ = ' ';
+  p = put_hostname(env, app, p);
+  *p++ = ' ';
+  p = text::put_header_field(name, kAppNameMax, p);
+  *p++ = ' ';
+  a.set_cursor(p);
 }
 
-void push_span(FormattedMessages& out, std::size_t start, bool truncated) {
-  out.spans.push_back(FormattedMessages::Span{static_cast<std::uint32_t>(start),
-                                              static_cast<std::uint32_t>(out.bytes.size() - start),
-                                              truncated});
-}
-
-void drop(FormattedMessages& out, std::size_t start) {
-  out.bytes.resize(start);
+// Ends a message: commits it and records its span, or drops it when it is over the limit.
+void drop_message(Appender& a, std::size_t start, FormattedMessages& out) {
+  a.truncate(start);
+  a.commit();
   ++out.too_large;
 }
 
+void end_message(Appender& a, std::size_t start, bool truncated, std::size_t max,
+                 FormattedMessages& out) {
+  if (a.size() - start > max) return drop_message(a, start, out);
+  a.commit();
+  out.spans.push_back(FormattedMessages::Span{static_cast<std::uint32_t>(start),
+                                              static_cast<std::uint32_t>(a.size() - start),
+                                              truncated});
+}
+
 // Ends a message whose header and SD are written: " " + payload + LF, cut to fit.
-void finish_log(std::string_view payload, const FormatOptions& options, FormattedMessages& out,
-                std::size_t start) {
-  std::string& b = out.bytes;
-  b.push_back(' ');
-  const std::size_t used = b.size() - start;
-  if (used + 1 > options.max_message_bytes) return drop(out, start);
-  const std::size_t room = options.max_message_bytes - used;  // payload and its LF
-  const std::size_t payload_start = b.size();
-  bool truncated = !text::append_payload(payload, room, b);
-  auto ends_with_lf = [&] { return b.size() > payload_start && b.back() == '\n'; };
-  if (!ends_with_lf()) {
-    if (b.size() - payload_start + 1 > room) {
-      const std::string_view written(b.data() + payload_start, b.size() - payload_start);
-      b.resize(payload_start + text::utf8_floor(written, room - 1));
+void finish_log(std::string_view payload, std::size_t max, Appender& a, std::size_t start,
+                FormattedMessages& out) {
+  a.Put(' ');
+  const std::size_t used = a.size() - start;
+  if (used + 1 > max) return drop_message(a, start, out);  // not even the LF fits
+  const std::size_t room = max - used;  // payload and its LF
+  const std::size_t need = 3 * payload.size() < room ? 3 * payload.size() : room;
+  a.reserve(need + 1);
+  char* const begin = a.cursor();
+  bool complete = false;
+  char* p = text::put_payload(payload, room, begin, &complete);
+  bool truncated = !complete;
+  if (p == begin || p[-1] != '\n') {
+    if (static_cast<std::size_t>(p - begin) + 1 > room) {
+      const std::string_view written(begin, static_cast<std::size_t>(p - begin));
+      p = begin + text::utf8_floor(written, room - 1);
       truncated = true;
     }
-    if (!ends_with_lf()) b.push_back('\n');
+    if (p == begin || p[-1] != '\n') *p++ = '\n';
   }
-  push_span(out, start, truncated);
+  a.set_cursor(p);
+  end_message(a, start, truncated, max, out);
 }
 
 void format_log(const Envelope& env, const AppInfo& app, const FormatOptions& options,
                 FormattedMessages& out) {
-  std::string& b = out.bytes;
-  const std::size_t start = b.size();
+  Appender a(out.bytes);
+  const std::size_t start = a.size();
   const LogMessage& log = env.log;
-  append_header_start(log.message_type == LogMessage::Type::Err ? kPriErr : kPriInfo, env, app, b);
+  put_header_start(log.message_type == LogMessage::Type::Err ? kPriErr : kPriInfo, env, app, a);
   std::string_view source_type = log.source_type;
   if (source_type.empty()) source_type = env.tag("source_type").value_or(std::string_view{});
-  append_log_procid(source_type, log.source_instance, b);
-  b.append(" - ");
+  char* p = put_log_procid(source_type, log.source_instance, a.cursor());
+  a.set_cursor(syslog::put(p, " - "));
   TagList tags(env);
   if (!log.source_type.empty()) tags.add_derived("source_type", log.source_type);
   if (tags.empty()) {
-    b.push_back('-');
+    a.Put('-');
   } else {
-    tags.append(b);
+    tags.put(a);
   }
-  finish_log(log.message, options, out, start);
+  finish_log(log.message, options.max_message_bytes, a, start, out);
 }
 
 // v1 Errors have no v2 form; CF would carry one as a log tagged with its source and code.
 void format_error(const Envelope& env, const AppInfo& app, const FormatOptions& options,
                   FormattedMessages& out) {
-  std::string& b = out.bytes;
-  const std::size_t start = b.size();
-  append_header_start(kPriErr, env, app, b);
-  append_metric_procid(env.index, b);
-  b.append(" - ");
-  char code[16];
-  const auto r = std::to_chars(code, code + sizeof code, env.error.code);
+  Appender a(out.bytes);
+  const std::size_t start = a.size();
+  put_header_start(kPriErr, env, app, a);
+  char* p = put_metric_procid(env.index, a.cursor());
+  a.set_cursor(syslog::put(p, " - "));
+  char code[text::kMaxInt];
+  const std::string_view code_sv(code, static_cast<std::size_t>(text::put_int(env.error.code, code) - code));
   TagList tags(env);
   tags.add_derived("error_source", env.error.source);
-  tags.add_derived("error_code", std::string_view(code, static_cast<std::size_t>(r.ptr - code)));
-  tags.append(b);
-  finish_log(env.error.message, options, out, start);
+  tags.add_derived("error_code", code_sv);
+  tags.put(a);
+  finish_log(env.error.message, options.max_message_bytes, a, start, out);
 }
 
 // A metric message: header, the type element, the tags element if any, and an empty MSG.
 class MetricMessage {
  public:
   MetricMessage(const Envelope& env, const AppInfo& app, std::string_view instance,
-                FormattedMessages& out)
-      : out_(out), start_(out.bytes.size()) {
-    append_header_start(kPriInfo, env, app, out.bytes);
-    append_metric_procid(instance, out.bytes);
-    out.bytes.append(" - [");
+                std::string_view sd_id, FormattedMessages& out)
+      : out_(out), a_(out.bytes), start_(a_.size()) {
+    put_header_start(kPriInfo, env, app, a_);
+    char* p = put_metric_procid(instance, a_.cursor());
+    p = syslog::put(p, " - [");
+    a_.set_cursor(p);
+    a_.write(sd_id);
   }
-  std::string& bytes() { return out_.bytes; }
   void param(std::string_view name, std::string_view value) {
-    out_.bytes.push_back(' ');
-    out_.bytes.append(name);
-    out_.bytes.append("=\"");
-    append_sd_value(value, out_.bytes);
-    out_.bytes.push_back('"');
+    a_.reserve(name.size() + 4 + text::sd_value_bound(value));
+    char* p = begin_param(name);
+    p = text::put_sd_value(value, p);
+    *p++ = '"';
+    a_.set_cursor(p);
   }
   void float_param(std::string_view name, double value) {
-    out_.bytes.push_back(' ');
-    out_.bytes.append(name);
-    out_.bytes.append("=\"");
-    append_go_float(value, out_.bytes);
-    out_.bytes.push_back('"');
+    a_.reserve(name.size() + 4 + text::kMaxGoFloat);
+    char* p = begin_param(name);
+    p = text::put_go_float(value, p);
+    *p++ = '"';
+    a_.set_cursor(p);
   }
   template <typename Int>
   void int_param(std::string_view name, Int value) {
-    out_.bytes.push_back(' ');
-    out_.bytes.append(name);
-    out_.bytes.append("=\"");
-    text::append_int(value, out_.bytes);
-    out_.bytes.push_back('"');
+    a_.reserve(name.size() + 4 + text::kMaxInt);
+    char* p = begin_param(name);
+    p = text::put_int(value, p);
+    *p++ = '"';
+    a_.set_cursor(p);
   }
   void finish(TagList& tags, std::size_t max_message_bytes) {
-    out_.bytes.push_back(']');
-    if (!tags.empty()) tags.append(out_.bytes);
-    out_.bytes.append(" \n");
-    if (out_.bytes.size() - start_ > max_message_bytes) return drop(out_, start_);
-    push_span(out_, start_, false);
+    a_.Put(']');
+    if (!tags.empty()) tags.put(a_);
+    a_.write(" \n", 2);
+    end_message(a_, start_, false, max_message_bytes, out_);
   }
 
  private:
+  char* begin_param(std::string_view name) {
+    char* p = a_.cursor();
+    *p++ = ' ';
+    p = syslog::put(p, name);
+    return syslog::put(p, "=\"");
+  }
+
   FormattedMessages& out_;
+  Appender a_;
   std::size_t start_;
 };
 
 void format_gauge(const Envelope& env, const AppInfo& app, std::string_view instance,
                   std::string_view name, double value, std::string_view unit,
                   std::size_t max_message_bytes, FormattedMessages& out) {
-  MetricMessage m(env, app, instance, out);
-  m.bytes().append("gauge@47450");
+  MetricMessage m(env, app, instance, "gauge@47450", out);
   m.param("name", name);
   m.float_param("value", value);
   m.param("unit", unit);
@@ -306,9 +337,8 @@ void format_gauge(const Envelope& env, const AppInfo& app, std::string_view inst
 void format_container_metric(const Envelope& env, const AppInfo& app, std::size_t max,
                              FormattedMessages& out) {
   const ContainerMetric& c = env.container;
-  char index[16];
-  const auto r = std::to_chars(index, index + sizeof index, c.instance_index);
-  const std::string_view instance(index, static_cast<std::size_t>(r.ptr - index));
+  char index[text::kMaxInt];
+  const std::string_view instance(index, static_cast<std::size_t>(text::put_int(c.instance_index, index) - index));
   // loggregator's v1->v2 names, units and order; the byte counts become gauge doubles.
   format_gauge(env, app, instance, "cpu", c.cpu_percentage, "percentage", max, out);
   format_gauge(env, app, instance, "memory", static_cast<double>(c.memory_bytes), "bytes", max, out);
@@ -321,19 +351,17 @@ void format_container_metric(const Envelope& env, const AppInfo& app, std::size_
 
 void format_timer(const Envelope& env, const AppInfo& app, std::size_t max, FormattedMessages& out) {
   const HttpStartStop& h = env.http;
-  char index[16];
-  auto r = std::to_chars(index, index + sizeof index, h.instance_index);
-  MetricMessage m(env, app, std::string_view(index, static_cast<std::size_t>(r.ptr - index)), out);
-  m.bytes().append("timer@47450 name=\"http\"");
+  char index[text::kMaxInt];
+  const std::string_view instance(index, static_cast<std::size_t>(text::put_int(h.instance_index, index) - index));
+  MetricMessage m(env, app, instance, "timer@47450", out);
+  m.param("name", "http");
   m.int_param("start", h.start_timestamp_ns);
   m.int_param("stop", h.stop_timestamp_ns);
 
   // The request's details travel as tags after loggregator's v1->v2 conversion.
-  char status[16], length[24];
-  r = std::to_chars(status, status + sizeof status, h.status_code);
-  const std::string_view status_sv(status, static_cast<std::size_t>(r.ptr - status));
-  r = std::to_chars(length, length + sizeof length, h.content_length);
-  const std::string_view length_sv(length, static_cast<std::size_t>(r.ptr - length));
+  char status[text::kMaxInt], length[text::kMaxInt];
+  const std::string_view status_sv(status, static_cast<std::size_t>(text::put_int(h.status_code, status) - status));
+  const std::string_view length_sv(length, static_cast<std::size_t>(text::put_int(h.content_length, length) - length));
   thread_local std::string forwarded;
   forwarded.clear();
   const std::size_t n = h.forwarded_count < h.forwarded.size() ? h.forwarded_count : h.forwarded.size();
@@ -370,8 +398,7 @@ void format_cf(const Envelope& env, const AppInfo& app, const FormatOptions& opt
       return format_gauge(env, app, env.index, v.name, v.value, v.unit, max, out);
     }
     case EventType::CounterEvent: {
-      MetricMessage m(env, app, env.index, out);
-      m.bytes().append("counter@47450");
+      MetricMessage m(env, app, env.index, "counter@47450", out);
       m.param("name", env.counter.name);
       m.int_param("total", env.counter.total);
       m.int_param("delta", env.counter.delta);
@@ -383,8 +410,7 @@ void format_cf(const Envelope& env, const AppInfo& app, const FormatOptions& opt
     case EventType::HttpStartStop:
       return format_timer(env, app, max, out);
     case EventType::Event: {
-      MetricMessage m(env, app, env.index, out);
-      m.bytes().append("event@47450");
+      MetricMessage m(env, app, env.index, "event@47450", out);
       m.param("title", env.event.title);
       m.param("body", env.event.body);
       TagList tags(env);

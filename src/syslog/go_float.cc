@@ -8,23 +8,17 @@
 #include <cmath>
 #include <string>
 
+#include "syslog/appender.h"
 #include "syslog/rfc5424.h"
+#include "syslog/text.h"
 
 namespace nozzle::syslog {
+namespace text {
 
-void append_go_float(double v, std::string& out) {
-  if (std::isnan(v)) {
-    out.append("NaN");
-    return;
-  }
-  if (std::isinf(v)) {
-    out.append(v > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  if (v == 0) {
-    out.append(std::signbit(v) ? "-0" : "0");
-    return;
-  }
+char* put_go_float(double v, char* out) {
+  if (std::isnan(v)) return put(out, "NaN");
+  if (std::isinf(v)) return put(out, v > 0 ? "+Inf" : "-Inf");
+  if (v == 0) return put(out, std::signbit(v) ? "-0" : "0");
   // Shortest scientific form: "[-]d[.ddd]e(+|-)XX[X]".
   char sci[40];
   const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
@@ -40,35 +34,40 @@ void append_go_float(double v, std::string& out) {
   int exp = 0;
   std::from_chars(*p == '+' ? p + 1 : p, r.ptr, exp);
 
-  if (negative) out.push_back('-');
+  if (negative) *out++ = '-';
   if (exp < -4 || exp >= 6) {
-    out.push_back(digits[0]);
+    *out++ = digits[0];
     if (nd > 1) {
-      out.push_back('.');
-      out.append(digits + 1, static_cast<std::size_t>(nd - 1));
+      *out++ = '.';
+      out = put(out, std::string_view(digits + 1, static_cast<std::size_t>(nd - 1)));
     }
-    out.push_back('e');
-    out.push_back(exp < 0 ? '-' : '+');
+    *out++ = 'e';
+    *out++ = exp < 0 ? '-' : '+';
     const int e = exp < 0 ? -exp : exp;
-    if (e < 10) out.push_back('0');
-    char buf[8];
-    const auto er = std::to_chars(buf, buf + sizeof buf, e);
-    out.append(buf, er.ptr);
-    return;
+    if (e < 10) *out++ = '0';
+    return std::to_chars(out, out + 4, e).ptr;
   }
   const int dp = exp + 1;  // digits before the decimal point
   if (dp <= 0) {
-    out.append("0.");
-    out.append(static_cast<std::size_t>(-dp), '0');
-    out.append(digits, static_cast<std::size_t>(nd));
-  } else if (nd <= dp) {
-    out.append(digits, static_cast<std::size_t>(nd));
-    out.append(static_cast<std::size_t>(dp - nd), '0');
-  } else {
-    out.append(digits, static_cast<std::size_t>(dp));
-    out.push_back('.');
-    out.append(digits + dp, static_cast<std::size_t>(nd - dp));
+    out = put(out, "0.");
+    for (int i = 0; i < -dp; ++i) *out++ = '0';
+    return put(out, std::string_view(digits, static_cast<std::size_t>(nd)));
   }
+  if (nd <= dp) {
+    out = put(out, std::string_view(digits, static_cast<std::size_t>(nd)));
+    for (int i = nd; i < dp; ++i) *out++ = '0';
+    return out;
+  }
+  out = put(out, std::string_view(digits, static_cast<std::size_t>(dp)));
+  *out++ = '.';
+  return put(out, std::string_view(digits + dp, static_cast<std::size_t>(nd - dp)));
+}
+
+}  // namespace text
+
+void append_go_float(double v, std::string& out) {
+  char buf[text::kMaxGoFloat];
+  out.append(buf, text::put_go_float(v, buf));
 }
 
 }  // namespace nozzle::syslog

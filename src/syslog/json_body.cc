@@ -9,68 +9,104 @@
 #include <cstdint>
 #include <cstring>
 
+#include "syslog/appender.h"
 #include "syslog/text.h"
 
 namespace nozzle::syslog {
 namespace {
 
-// RapidJSON output stream appending straight to the caller's string: no StringBuffer, no copy.
-class StringAppendStream {
- public:
-  using Ch = char;
-  void reset(std::string* s) { s_ = s; }
-  void Put(char c) { s_->push_back(c); }
-  void Flush() {}
-  std::string& str() { return *s_; }
+using JsonWriter = rapidjson::Writer<Appender>;
 
- private:
-  std::string* s_ = nullptr;
+// A key known at compile time, kept with its JSON form ("name") so that writing it is one copy.
+template <std::size_t N>
+struct KeyName {
+  char quoted[N + 1]{};
+  consteval KeyName(const char (&s)[N]) {  // NOLINT: implicit, for key<"name">()
+    quoted[0] = '"';
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) throw "key needs escaping";
+      quoted[i + 1] = s[i];
+    }
+    quoted[N] = '"';
+  }
+  [[nodiscard]] constexpr std::string_view json() const { return {quoted, N + 1}; }
+  [[nodiscard]] constexpr std::string_view name() const { return {quoted + 1, N - 1}; }
 };
-
-using JsonWriter = rapidjson::Writer<StringAppendStream>;
 
 constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
 
-// Byte index (0..7) of the first byte of w that JSON must escape (< 0x20, '"', '\'), or 8.
-inline unsigned first_escape_byte(std::uint64_t w) {
+// Byte index (0..7) of the first byte of w that JSON must escape (< 0x20, '"', '\') or that is
+// not ASCII, or 8.
+inline unsigned first_special_byte(std::uint64_t w) {
   // Flags are exact for the lowest flagged byte, which is all that is asked for.
   const std::uint64_t control = (w - kLowBits * 0x20) & ~w & kHighBits;
   const std::uint64_t q = w ^ (kLowBits * '"');
   const std::uint64_t quote = (q - kLowBits) & ~q & kHighBits;
   const std::uint64_t b = w ^ (kLowBits * '\\');
   const std::uint64_t backslash = (b - kLowBits) & ~b & kHighBits;
-  const std::uint64_t any = control | quote | backslash;
+  const std::uint64_t any = control | quote | backslash | (w & kHighBits);
   return any == 0 ? 8 : static_cast<unsigned>(std::countr_zero(any)) / 8;
 }
 
 }  // namespace
 }  // namespace nozzle::syslog
 
-// RapidJSON copies an unescaped string byte by byte. This hook (the one RapidJSON itself
-// specialises for SSE and StringBuffer) copies each run that needs no escaping in one append.
-// Bytes >= 0x80 are copied as they are: values are valid UTF-8 before they reach the writer.
+// RapidJSON reserves before each run of unchecked puts; honour it so that those skip the check.
 template <>
-inline bool rapidjson::Writer<nozzle::syslog::StringAppendStream>::ScanWriteUnescapedString(
+inline void rapidjson::PutReserve(nozzle::syslog::Appender& stream, size_t count) {
+  stream.reserve(count);
+}
+template <>
+inline void rapidjson::PutUnsafe(nozzle::syslog::Appender& stream, char c) {
+  stream.put_unsafe(c);
+}
+
+// Raw JSON (our constant keys) in one copy rather than byte by byte.
+template <>
+inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteRawValue(const char* json,
+                                                                                size_t length) {
+  os_->write(json, length);
+  return true;
+}
+
+// RapidJSON copies an unescaped string byte by byte. This hook (the one RapidJSON itself
+// specialises for SSE and StringBuffer) copies each run that needs no escaping in one write, and
+// repairs UTF-8 on the way: an ill-formed sequence becomes U+FFFD. So every value is scanned once,
+// and the writer itself only ever sees characters that JSON escapes.
+template <>
+inline bool rapidjson::Writer<nozzle::syslog::Appender>::ScanWriteUnescapedString(
     rapidjson::StringStream& is, size_t length) {
-  const char* p = is.src_;
-  const char* const end = is.head_ + length;
-  if (std::endian::native == std::endian::little) {
-    while (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, sizeof w);
-      const unsigned i = nozzle::syslog::first_escape_byte(w);
-      p += i;
-      if (i < 8) break;
+  namespace text = nozzle::syslog::text;
+  const auto* p = reinterpret_cast<const unsigned char*>(is.src_);
+  const auto* const end = reinterpret_cast<const unsigned char*>(is.head_) + length;
+  const auto* run = p;
+  for (;;) {
+    if (std::endian::native == std::endian::little) {
+      while (end - p >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, sizeof w);
+        const unsigned i = nozzle::syslog::first_special_byte(w);
+        p += i;
+        if (i < 8) break;
+      }
     }
+    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
+    if (p == end || *p < 0x80) break;  // the end, or a character for the writer to escape
+    int bad = 1;
+    const int n = text::utf8_sequence(p, end, &bad);
+    if (n > 0) {
+      p += n;
+      continue;
+    }
+    os_->write(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+    os_->write(text::kReplacement.data(), text::kReplacement.size());
+    p += bad;
+    run = p;
   }
-  while (p < end) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c < 0x20 || c == '"' || c == '\\') break;
-    ++p;
-  }
-  os_->str().append(is.src_, p);
-  is.src_ = p;
+  os_->write(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+  is.src_ = reinterpret_cast<const char*>(p);
   return p < end;
 }
 
@@ -84,9 +120,7 @@ constexpr std::string_view kTruncatedKey = "truncated";
 constexpr std::string_view kTruncatedTail = "\",\"truncated\":true}\n";
 
 struct JsonState {
-  StringAppendStream stream;
   JsonWriter writer;
-  std::string scratch;  // repaired copy of a value that was not valid UTF-8
 };
 
 JsonState& json_state() {
@@ -115,37 +149,34 @@ class KeySet {
 
 class BodyWriter {
  public:
-  BodyWriter(JsonState& state, std::string& out) : w_(state.writer), scratch_(state.scratch) {
-    state.stream.reset(&out);
-    w_.Reset(state.stream);
-  }
+  BodyWriter(JsonState& state, Appender& out) : os_(out), w_(state.writer) { w_.Reset(os_); }
 
-  void key(std::string_view k) {
-    keys_.add(k);
-    w_.Key(k.data(), static_cast<SizeType>(k.size()));
+  // Constant keys go in through RawValue: the writer still places every ',' and ':'.
+  template <KeyName K>
+  void key() {
+    keys_.add(K.name());
+    w_.RawValue(K.json().data(), K.json().size(), rapidjson::kStringType);
   }
-  void string(std::string_view v) {
-    if (text::valid_utf8_prefix(v) != v.size()) {
-      scratch_.clear();
-      append_valid_utf8(v, scratch_);
-      v = scratch_;
-    }
-    w_.String(v.data(), static_cast<SizeType>(v.size()));
-  }
-  void field(std::string_view k, std::string_view v) {
-    key(k);
+  // Any bytes: the writer's scan hook repairs invalid UTF-8.
+  void string(std::string_view v) { w_.String(v.data(), static_cast<SizeType>(v.size())); }
+  template <KeyName K>
+  void field(std::string_view v) {
+    key<K>();
     string(v);
   }
-  void field_int(std::string_view k, std::int64_t v) {
-    key(k);
+  template <KeyName K>
+  void field_int(std::int64_t v) {
+    key<K>();
     w_.Int64(v);
   }
-  void field_uint(std::string_view k, std::uint64_t v) {
-    key(k);
+  template <KeyName K>
+  void field_uint(std::uint64_t v) {
+    key<K>();
     w_.Uint64(v);
   }
-  void field_double(std::string_view k, double v) {
-    key(k);
+  template <KeyName K>
+  void field_double(double v) {
+    key<K>();
     if (std::isfinite(v)) {
       w_.Double(v);
     } else {
@@ -167,59 +198,60 @@ class BodyWriter {
     }
   }
   JsonWriter& raw() { return w_; }
+  Appender& stream() { return os_; }
 
  private:
   static bool is_reserved(std::string_view k, std::string_view reserved) {
     return !reserved.empty() && (k == reserved || k == kTruncatedKey);
   }
 
+  Appender& os_;
   JsonWriter& w_;
-  std::string& scratch_;
   KeySet keys_;
 };
 
 void write_common(BodyWriter& b, const Envelope& env, const AppInfo& app) {
-  b.field("cf_origin", "firehose");
-  b.field("event_type", event_type_name(env.type));
-  b.field("origin", env.origin);
-  b.field("deployment", env.deployment);
-  b.field("ip", env.ip);
-  b.field("job", env.job);
-  b.field("job_index", env.index);
+  b.field<"cf_origin">("firehose");
+  b.field<"event_type">(event_type_name(env.type));
+  b.field<"origin">(env.origin);
+  b.field<"deployment">(env.deployment);
+  b.field<"ip">(env.ip);
+  b.field<"job">(env.job);
+  b.field<"job_index">(env.index);
   std::int64_t ts = env.timestamp_ns;
   if (env.type == EventType::LogMessage && env.log.timestamp_ns != 0) ts = env.log.timestamp_ns;
-  b.field_int("timestamp", ts);
+  b.field_int<"timestamp">(ts);
 
   const std::string_view app_id = env.app_id();
   // firehose-to-syslog always writes cf_app_id for container metrics, empty or not.
   if (app_id.empty() && env.type != EventType::ContainerMetric) return;
-  b.field("cf_app_id", app_id);
+  b.field<"cf_app_id">(app_id);
   if (app_id.empty()) return;
-  if (!app.app_name.empty()) b.field("cf_app_name", app.app_name);
-  if (!app.space_id.empty()) b.field("cf_space_id", app.space_id);
-  if (!app.space_name.empty()) b.field("cf_space_name", app.space_name);
-  if (!app.org_id.empty()) b.field("cf_org_id", app.org_id);
-  if (!app.org_name.empty()) b.field("cf_org_name", app.org_name);
+  if (!app.app_name.empty()) b.field<"cf_app_name">(app.app_name);
+  if (!app.space_id.empty()) b.field<"cf_space_id">(app.space_id);
+  if (!app.space_name.empty()) b.field<"cf_space_name">(app.space_name);
+  if (!app.org_id.empty()) b.field<"cf_org_id">(app.org_id);
+  if (!app.org_name.empty()) b.field<"cf_org_name">(app.org_name);
 }
 
 void write_http(BodyWriter& b, const HttpStartStop& h) {
-  b.field_int("start_timestamp", h.start_timestamp_ns);
-  b.field_int("stop_timestamp", h.stop_timestamp_ns);
+  b.field_int<"start_timestamp">(h.start_timestamp_ns);
+  b.field_int<"stop_timestamp">(h.stop_timestamp_ns);
   // Unsigned difference: a broken pair of timestamps must not overflow.
   const auto diff = static_cast<std::uint64_t>(h.stop_timestamp_ns) -
                     static_cast<std::uint64_t>(h.start_timestamp_ns);
-  b.field_int("duration_ms", static_cast<std::int64_t>(diff) / 1'000'000);
-  b.field("request_id", h.request_id);
-  b.field("peer_type", peer_type_name(h.peer_type));
-  b.field("method", http_method_name(h.method));
-  b.field("uri", h.uri);
-  b.field("remote_addr", h.remote_address);
-  b.field("user_agent", h.user_agent);
-  b.field_int("status_code", h.status_code);
-  b.field_int("content_length", h.content_length);
-  b.field_int("instance_index", h.instance_index);
-  b.field("instance_id", h.instance_id);
-  b.key("forwarded");
+  b.field_int<"duration_ms">(static_cast<std::int64_t>(diff) / 1'000'000);
+  b.field<"request_id">(h.request_id);
+  b.field<"peer_type">(peer_type_name(h.peer_type));
+  b.field<"method">(http_method_name(h.method));
+  b.field<"uri">(h.uri);
+  b.field<"remote_addr">(h.remote_address);
+  b.field<"user_agent">(h.user_agent);
+  b.field_int<"status_code">(h.status_code);
+  b.field_int<"content_length">(h.content_length);
+  b.field_int<"instance_index">(h.instance_index);
+  b.field<"instance_id">(h.instance_id);
+  b.key<"forwarded">();
   b.raw().StartArray();
   const std::size_t n = h.forwarded_count < h.forwarded.size() ? h.forwarded_count : h.forwarded.size();
   for (std::size_t i = 0; i < n; ++i) b.string(h.forwarded[i]);
@@ -249,10 +281,13 @@ std::size_t cut_escaped(std::string_view s, std::size_t room) {
 }
 
 // Writes the cuttable last field (`msg` or `body`), closes the object and adds the LF.
-BodyResult finish_with_cuttable(BodyWriter& b, std::string_view k, std::string_view value,
-                                std::size_t base, std::size_t budget, std::string& out) {
-  b.key(k);
-  const std::size_t value_pos = out.size() + 2;  // after ':' and '"'
+// Positions are relative to the stream, which holds the body from `base` on.
+template <KeyName K>
+BodyResult finish_with_cuttable(BodyWriter& b, std::string_view value, std::size_t base,
+                                std::size_t budget) {
+  Appender& os = b.stream();
+  b.key<K>();
+  const std::size_t value_pos = os.size() + 2;  // after ':' and '"'
   const auto used = static_cast<std::int64_t>(value_pos - base);
   const std::int64_t full_room = static_cast<std::int64_t>(budget) - used - 3;  // "}LF
   const std::int64_t cut_room = static_cast<std::int64_t>(budget) - used -
@@ -266,68 +301,61 @@ BodyResult finish_with_cuttable(BodyWriter& b, std::string_view k, std::string_v
   }
   b.string(input);
   if (input.size() == value.size() &&
-      static_cast<std::int64_t>(out.size() - base + 2) <= static_cast<std::int64_t>(budget)) {
+      static_cast<std::int64_t>(os.size() - base + 2) <= static_cast<std::int64_t>(budget)) {
     b.raw().EndObject();
-    out.push_back('\n');
+    os.Put('\n');
     return BodyResult::Ok;
   }
-  if (cut_room < 0) {
-    out.resize(base);
-    return BodyResult::TooLarge;
-  }
-  const std::string_view escaped(out.data() + value_pos, out.size() - 1 - value_pos);
-  out.resize(value_pos + cut_escaped(escaped, static_cast<std::size_t>(cut_room)));
-  out.push_back('"');
-  b.raw().Key(kTruncatedKey.data(), static_cast<SizeType>(kTruncatedKey.size()));
+  if (cut_room < 0) return BodyResult::TooLarge;
+  const std::string_view escaped(os.data() + value_pos, os.size() - 1 - value_pos);
+  os.truncate(value_pos + cut_escaped(escaped, static_cast<std::size_t>(cut_room)));
+  os.Put('"');
+  b.key<"truncated">();
   b.raw().Bool(true);
   b.raw().EndObject();
-  out.push_back('\n');
-  assert(out.size() - base <= budget);
+  os.Put('\n');
+  assert(os.size() - base <= budget);
   return BodyResult::Truncated;
 }
 
-}  // namespace
-
-BodyResult append_json_body(const Envelope& env, const AppInfo& app, const FormatOptions& options,
-                            std::size_t budget, std::string& out) {
-  const std::size_t base = out.size();
-  BodyWriter b(json_state(), out);
+BodyResult write_body(BodyWriter& b, const Envelope& env, const AppInfo& app,
+                      const FormatOptions& options, std::size_t base, std::size_t budget) {
   b.raw().StartObject();
   write_common(b, env, app);
 
   switch (env.type) {
     case EventType::LogMessage:
-      b.field("message_type", env.log.message_type == LogMessage::Type::Err ? "ERR" : "OUT");
-      b.field("source_type", env.log.source_type);
-      b.field("source_instance", env.log.source_instance);
+      b.field<"message_type">(env.log.message_type == LogMessage::Type::Err ? "ERR" : "OUT");
+      b.field<"source_type">(env.log.source_type);
+      b.field<"source_instance">(env.log.source_instance);
       b.extras(options, "msg");
-      return finish_with_cuttable(b, "msg", env.log.message, base, budget, out);
+      return finish_with_cuttable<"msg">(b, env.log.message, base, budget);
     case EventType::Error:
-      b.field("source", env.error.source);
-      b.field_int("code", env.error.code);
+      b.field<"source">(env.error.source);
+      b.field_int<"code">(env.error.code);
       b.extras(options, "msg");
-      return finish_with_cuttable(b, "msg", env.error.message, base, budget, out);
+      return finish_with_cuttable<"msg">(b, env.error.message, base, budget);
     case EventType::Event:
-      b.field("title", env.event.title);
+      b.field<"title">(env.event.title);
       b.extras(options, "body");
-      return finish_with_cuttable(b, "body", env.event.body, base, budget, out);
+      return finish_with_cuttable<"body">(b, env.event.body, base, budget);
     case EventType::ValueMetric:
-      b.field("name", env.value_metric.name);
-      b.field_double("value", env.value_metric.value);
-      b.field("unit", env.value_metric.unit);
+      b.field<"name">(env.value_metric.name);
+      b.field_double<"value">(env.value_metric.value);
+      b.field<"unit">(env.value_metric.unit);
       break;
     case EventType::CounterEvent:
-      b.field("name", env.counter.name);
-      b.field_uint("delta", env.counter.delta);
-      b.field_uint("total", env.counter.total);
+      b.field<"name">(env.counter.name);
+      b.field_uint<"delta">(env.counter.delta);
+      b.field_uint<"total">(env.counter.total);
       break;
     case EventType::ContainerMetric:
-      b.field_int("instance_index", env.container.instance_index);
-      b.field_double("cpu_percentage", env.container.cpu_percentage);
-      b.field_uint("memory_bytes", env.container.memory_bytes);
-      b.field_uint("disk_bytes", env.container.disk_bytes);
-      b.field_uint("memory_bytes_quota", env.container.memory_bytes_quota);
-      b.field_uint("disk_bytes_quota", env.container.disk_bytes_quota);
+      b.field_int<"instance_index">(env.container.instance_index);
+      b.field_double<"cpu_percentage">(env.container.cpu_percentage);
+      b.field_uint<"memory_bytes">(env.container.memory_bytes);
+      b.field_uint<"disk_bytes">(env.container.disk_bytes);
+      b.field_uint<"memory_bytes_quota">(env.container.memory_bytes_quota);
+      b.field_uint<"disk_bytes_quota">(env.container.disk_bytes_quota);
       break;
     case EventType::HttpStartStop:
       write_http(b, env.http);
@@ -335,12 +363,27 @@ BodyResult append_json_body(const Envelope& env, const AppInfo& app, const Forma
   }
   b.extras(options, {});
   b.raw().EndObject();
-  out.push_back('\n');
-  if (out.size() - base > budget) {
-    out.resize(base);
-    return BodyResult::TooLarge;
-  }
-  return BodyResult::Ok;
+  b.stream().Put('\n');
+  return b.stream().size() - base > budget ? BodyResult::TooLarge : BodyResult::Ok;
+}
+
+}  // namespace
+
+BodyResult append_json_body(const Envelope& env, const AppInfo& app, const FormatOptions& options,
+                            std::size_t budget, Appender& out) {
+  const std::size_t base = out.size();
+  BodyWriter b(json_state(), out);
+  const BodyResult result = write_body(b, env, app, options, base, budget);
+  if (result == BodyResult::TooLarge) out.truncate(base);
+  return result;
+}
+
+BodyResult append_json_body(const Envelope& env, const AppInfo& app, const FormatOptions& options,
+                            std::size_t budget, std::string& out) {
+  Appender a(out);
+  const BodyResult result = append_json_body(env, app, options, budget, a);
+  a.commit();
+  return result;
 }
 
 }  // namespace nozzle::syslog

@@ -22,6 +22,11 @@ enum class BodyResult {
 BodyResult append_json_body(const Envelope& env, const AppInfo& app, const FormatOptions& options,
                             std::size_t budget, std::string& out);
 
+class Appender;
+// The same, continuing the formatter's Appender (syslog/appender.h) without committing it.
+BodyResult append_json_body(const Envelope& env, const AppInfo& app, const FormatOptions& options,
+                            std::size_t budget, Appender& out);
+
 // Appends `in` with every invalid UTF-8 sequence replaced by U+FFFD (EF BF BD).
 void append_valid_utf8(std::string_view in, std::string& out);
 

@@ -7,6 +7,7 @@
 
 #include <utility>
 
+#include "syslog/appender.h"
 #include "syslog/cf_style.h"
 #include "syslog/json_body.h"
 #include "syslog/text.h"
@@ -26,55 +27,65 @@ std::int64_t header_time(const Envelope& env) {
   return env.timestamp_ns;
 }
 
-void append_pcf_header(const Envelope& env, const FormatOptions& options, std::string& b) {
-  b.push_back('<');
-  text::append_int(pcf_priority(env), b);
-  b.append(">1 ");
-  append_timestamp_utc(header_time(env), b);
-  b.push_back(' ');
-  append_header_field(env.ip, kHostnameMax, b);
-  b.push_back(' ');
-  b.append(kAppNamePrefix);
-  text::append_printusascii(env.origin, kAppNameMax - kAppNamePrefix.size(), b);
-  b.push_back(' ');
+// Writes "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [instance@47450 ...] ".
+void put_pcf_header(const Envelope& env, const FormatOptions& options, Appender& a) {
+  using namespace text;
+  const std::string_view az = env.tag("az").value_or(std::string_view{});
+  a.reserve(128 + kMaxTimestamp + env.ip.size() + env.origin.size() + kMsgIdMax +
+            sd_value_bound(options.director) + sd_value_bound(env.deployment) +
+            sd_value_bound(env.job) + sd_value_bound(az) + sd_value_bound(env.index));
+  char* p = a.cursor();
+  *p++ = '<';
+  p = put_int(pcf_priority(env), p);
+  p = put(p, ">1 ");
+  p = put_timestamp_utc(header_time(env), p);
+  *p++ = ' ';
+  p = put_header_field(env.ip, kHostnameMax, p);
+  *p++ = ' ';
+  p = put(p, kAppNamePrefix);
+  p = put_printusascii(env.origin, kAppNameMax - kAppNamePrefix.size(), p);
+  *p++ = ' ';
   if (options.procid > 0) {
-    text::append_int(options.procid, b);  // at most 10 digits: within PROCID's 128
+    p = put_int(options.procid, p);  // at most 10 digits: within PROCID's 128
   } else {
-    b.push_back('-');
+    *p++ = '-';
   }
-  b.push_back(' ');
-  append_header_field(event_type_name(env.type), kMsgIdMax, b);
+  *p++ = ' ';
+  p = put_header_field(event_type_name(env.type), kMsgIdMax, p);
   // syslog-release's BOSH platform log SD (PROTOCOLS.md 9), params in its order.
-  b.append(" [instance@47450 director=\"");
-  append_sd_value(options.director, b);
-  b.append("\" deployment=\"");
-  append_sd_value(env.deployment, b);
-  b.append("\" group=\"");
-  append_sd_value(env.job, b);
-  b.append("\" az=\"");
-  append_sd_value(env.tag("az").value_or(std::string_view{}), b);
-  b.append("\" id=\"");
-  append_sd_value(env.index, b);
-  b.append("\"] ");
+  p = put(p, " [instance@47450 director=\"");
+  p = put_sd_value(options.director, p);
+  p = put(p, "\" deployment=\"");
+  p = put_sd_value(env.deployment, p);
+  p = put(p, "\" group=\"");
+  p = put_sd_value(env.job, p);
+  p = put(p, "\" az=\"");
+  p = put_sd_value(az, p);
+  p = put(p, "\" id=\"");
+  p = put_sd_value(env.index, p);
+  p = put(p, "\"] ");
+  a.set_cursor(p);
 }
 
 void format_pcf(const Envelope& env, const AppInfo& app, const FormatOptions& options,
                 FormattedMessages& out) {
-  std::string& b = out.bytes;
-  const std::size_t start = b.size();
-  append_pcf_header(env, options, b);
-  const std::size_t header = b.size() - start;
+  Appender a(out.bytes);
+  const std::size_t start = a.size();
+  put_pcf_header(env, options, a);
+  const std::size_t header = a.size() - start;
   BodyResult result = BodyResult::TooLarge;
   if (header < options.max_message_bytes) {
-    result = append_json_body(env, app, options, options.max_message_bytes - header, b);
+    result = append_json_body(env, app, options, options.max_message_bytes - header, a);
   }
   if (result == BodyResult::TooLarge) {
-    b.resize(start);
+    a.truncate(start);
+    a.commit();
     ++out.too_large;
     return;
   }
+  a.commit();
   out.spans.push_back(FormattedMessages::Span{static_cast<std::uint32_t>(start),
-                                              static_cast<std::uint32_t>(b.size() - start),
+                                              static_cast<std::uint32_t>(a.size() - start),
                                               result == BodyResult::Truncated});
 }
 

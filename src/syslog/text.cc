@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "syslog/appender.h"
 #include "syslog/json_body.h"
 #include "syslog/rfc5424.h"
 
@@ -24,38 +25,6 @@ inline bool has_zero_byte(std::uint64_t w) { return ((w - kLowBits) & ~w & kHigh
 inline bool is_printusascii(unsigned char c) { return c >= 33 && c <= 126; }
 
 }  // namespace
-
-int utf8_sequence(const unsigned char* p, const unsigned char* end, int* bad) {
-  const unsigned c = p[0];
-  if (c < 0x80) return 1;
-  // Unicode Table 3-7: the second byte's range depends on the lead byte; that single rule
-  // excludes overlong forms (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
-  int need;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    *bad = 1;
-    return 0;
-  }
-  for (int i = 1; i <= need; ++i) {
-    if (p + i >= end || p[i] < lo || p[i] > hi) {
-      *bad = i;
-      return 0;
-    }
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return need + 1;
-}
 
 std::size_t valid_utf8_prefix(std::string_view in) {
   const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
@@ -85,22 +54,20 @@ std::size_t utf8_floor(std::string_view in, std::size_t max) {
   return n;
 }
 
-bool append_payload(std::string_view in, std::size_t max, std::string& out) {
+char* put_payload(std::string_view in, std::size_t max, char* out, bool* complete) {
   const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
   const auto* end = begin + in.size();
   const auto* p = begin;
   const auto* run = begin;  // start of the pending run of bytes copied as they are
   std::size_t room = max;
-  // Appends the pending run, or as much of it as fits on a character boundary.
+  *complete = false;
+  // Writes the pending run, or as much of it as fits on a character boundary.
   auto flush = [&]() -> bool {
     const std::string_view r(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
-    if (r.size() > room) {
-      out.append(r.data(), utf8_floor(r, room));
-      return false;
-    }
-    out.append(r);
-    room -= r.size();
-    return true;
+    const std::size_t n = r.size() > room ? utf8_floor(r, room) : r.size();
+    out = put(out, r.substr(0, n));
+    room -= n;
+    return n == r.size();
   };
   while (p < end) {
     if (end - p >= 8) {
@@ -120,53 +87,77 @@ bool append_payload(std::string_view in, std::size_t max, std::string& out) {
       p += n;
       continue;
     }
-    if (!flush()) return false;
+    if (!flush()) return out;
     if (*p != 0) {  // NUL is dropped; an ill-formed subpart becomes U+FFFD
-      if (room < kReplacement.size()) return false;
-      out.append(kReplacement);
+      if (room < kReplacement.size()) return out;
+      out = put(out, kReplacement);
       room -= kReplacement.size();
     }
     p += bad;
     run = p;
   }
-  return flush();
+  *complete = flush();
+  return out;
 }
 
-std::size_t append_printusascii(std::string_view value, std::size_t max, std::string& out) {
-  std::size_t i = 0;
-  const std::size_t limit = value.size() < max ? value.size() : max;
-  while (i < limit && is_printusascii(static_cast<unsigned char>(value[i]))) ++i;
-  out.append(value.data(), i);
-  if (i == value.size() || i == max) return i;
-  std::size_t n = i;
-  for (; i < value.size() && n < max; ++i) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    if (is_printusascii(c)) {
-      out.push_back(static_cast<char>(c));
-      ++n;
+char* put_printusascii(std::string_view value, std::size_t max, char* out) {
+  std::size_t n = 0;
+  for (const char ch : value) {
+    if (n == max) break;
+    if (is_printusascii(static_cast<unsigned char>(ch))) out[n++] = ch;
+  }
+  return out + n;
+}
+
+char* put_header_field(std::string_view value, std::size_t max, char* out) {
+  char* end = put_printusascii(value, max, out);
+  if (end == out) *end++ = '-';
+  return end;
+}
+
+char* put_sd_value(std::string_view value, char* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+  const auto* const end = p + value.size();
+  while (p < end) {
+    const unsigned c = *p;
+    if (c < 0x80) {
+      if (c == '"' || c == '\\' || c == ']') *out++ = '\\';
+      *out++ = static_cast<char>(c);
+      ++p;
+      continue;
+    }
+    int bad = 1;
+    const int n = utf8_sequence(p, end, &bad);
+    if (n > 0) {
+      std::memcpy(out, p, static_cast<std::size_t>(n));
+      out += n;
+      p += n;
+    } else {
+      out = put(out, kReplacement);
+      p += bad;
     }
   }
-  return n;
+  return out;
 }
 
-void append_cf_host_label(std::string_view value, std::string& out) {
-  const std::size_t start = out.size();
+char* put_cf_host_label(std::string_view value, char* out) {
+  char* const start = out;
   bool in_space = false;
   for (const char ch : value) {
     // Go's \s: [\t\n\f\r ]
     if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r') {
-      if (!in_space) out.push_back('-');
+      if (!in_space) *out++ = '-';
       in_space = true;
       continue;
     }
     in_space = false;
     if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
         ch == '-') {
-      out.push_back(ch);
+      *out++ = ch;
     }
   }
-  while (out.size() > start && out.back() == '-') out.pop_back();
-  if (out.size() - start > 63) out.resize(start + 63);
+  while (out > start && out[-1] == '-') --out;
+  return out - start > 63 ? start + 63 : out;
 }
 
 }  // namespace text
@@ -185,38 +176,17 @@ void append_valid_utf8(std::string_view in, std::string& out) {
 }
 
 void append_header_field(std::string_view value, std::size_t max, std::string& out) {
-  if (text::append_printusascii(value, max, out) == 0) out.push_back('-');
+  Appender a(out);
+  a.reserve(value.size() + 1);
+  a.set_cursor(text::put_header_field(value, max, a.cursor()));
+  a.commit();
 }
 
 void append_sd_value(std::string_view value, std::string& out) {
-  const auto* begin = reinterpret_cast<const unsigned char*>(value.data());
-  const auto* end = begin + value.size();
-  const auto* p = begin;
-  const auto* run = begin;
-  auto flush = [&] { out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run)); };
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      if (c == '"' || c == '\\' || c == ']') {
-        flush();
-        out.push_back('\\');
-        run = p;  // the character itself goes out with the next run
-      }
-      ++p;
-      continue;
-    }
-    int bad = 1;
-    const int n = text::utf8_sequence(p, end, &bad);
-    if (n > 0) {
-      p += n;
-      continue;
-    }
-    flush();
-    out.append(text::kReplacement);
-    p += bad;
-    run = p;
-  }
-  flush();
+  Appender a(out);
+  a.reserve(text::sd_value_bound(value));
+  a.set_cursor(text::put_sd_value(value, a.cursor()));
+  a.commit();
 }
 
 bool is_valid_sd_name(std::string_view name) {
@@ -229,8 +199,8 @@ bool is_valid_sd_name(std::string_view name) {
 }
 
 std::string cf_host_label(std::string_view value) {
-  std::string out;
-  text::append_cf_host_label(value, out);
+  std::string out(value.size(), '\0');
+  out.resize(static_cast<std::size_t>(text::put_cf_host_label(value, out.data()) - out.data()));
   return out;
 }
 

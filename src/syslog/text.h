@@ -18,7 +18,37 @@ inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // Length of the well-formed UTF-8 sequence starting at p[0] (1..4), or 0 when it is ill-formed;
 // then *bad is the length of its maximal subpart (1..3), which one U+FFFD replaces.
-int utf8_sequence(const unsigned char* p, const unsigned char* end, int* bad);
+inline int utf8_sequence(const unsigned char* p, const unsigned char* end, int* bad) {
+  const unsigned c = p[0];
+  if (c < 0x80) return 1;
+  // Unicode Table 3-7: the second byte's range depends on the lead byte; that single rule
+  // excludes overlong forms (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
+  int need;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    *bad = 1;
+    return 0;
+  }
+  for (int i = 1; i <= need; ++i) {
+    if (p + i >= end || p[i] < lo || p[i] > hi) {
+      *bad = i;
+      return 0;
+    }
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  return need + 1;
+}
 
 // Index of the first byte that does not start a well-formed sequence (in.size() if none).
 std::size_t valid_utf8_prefix(std::string_view in);
@@ -26,33 +56,39 @@ std::size_t valid_utf8_prefix(std::string_view in);
 // The largest n <= max such that in[0, n) ends on a character boundary. `in` must be valid UTF-8.
 std::size_t utf8_floor(std::string_view in, std::size_t max);
 
-// Appends a log payload as CF's drains carry it: NUL bytes removed, invalid UTF-8 replaced.
-// Stops before the first character that would take the appended length past `max`.
-// Returns true when all of `in` was appended.
-bool append_payload(std::string_view in, std::size_t max, std::string& out);
+// The put_* functions write at `p`, into room the caller has reserved, and return the end.
 
-// Appends `value` reduced to PRINTUSASCII (33..126; other bytes dropped), at most `max` bytes.
-// Returns the number of bytes appended.
-std::size_t append_printusascii(std::string_view value, std::size_t max, std::string& out);
+// A log payload as CF's drains carry it: NUL bytes removed, invalid UTF-8 replaced. Writes at
+// most `max` bytes, stopping before the first character that does not fit; *complete tells
+// whether all of `in` went out. Needs min(max, 3 * in.size()) bytes of room.
+char* put_payload(std::string_view in, std::size_t max, char* p, bool* complete);
 
+// `value` reduced to PRINTUSASCII (33..126; other bytes dropped), at most `max` bytes.
+char* put_printusascii(std::string_view value, std::size_t max, char* p);
+// As put_printusascii, but "-" (NILVALUE) when nothing is left. Needs max(1, ...) bytes.
+char* put_header_field(std::string_view value, std::size_t max, char* p);
+
+// An SD-PARAM value: '"', '\' and ']' escaped, invalid UTF-8 replaced. Needs 3 * size bytes.
+char* put_sd_value(std::string_view value, char* p);
+inline std::size_t sd_value_bound(std::string_view value) { return 3 * value.size(); }
+
+// CF's hostname label (see cf_host_label in rfc5424.h). Needs value.size() bytes.
+char* put_cf_host_label(std::string_view value, char* p);
+
+// RFC 5424 timestamps (see append_timestamp_utc / _cf in rfc5424.h). Need kMaxTimestamp bytes.
+inline constexpr std::size_t kMaxTimestamp = 32;
+char* put_timestamp_utc(std::int64_t unix_ns, char* p);
+char* put_timestamp_cf(std::int64_t unix_ns, char* p);
+
+// Go's strconv.FormatFloat(v, 'g', -1, 64). Needs kMaxGoFloat bytes.
+inline constexpr std::size_t kMaxGoFloat = 32;
+char* put_go_float(double v, char* p);
+
+// Decimal integers. Need kMaxInt bytes.
+inline constexpr std::size_t kMaxInt = 20;
 template <typename Int>
-inline void append_int(Int v, std::string& out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+inline char* put_int(Int v, char* p) {
+  return std::to_chars(p, p + kMaxInt, v).ptr;
 }
-
-// Appends `v` as exactly `width` decimal digits (v must fit).
-inline void append_fixed(unsigned v, int width, std::string& out) {
-  char buf[10];
-  for (int i = width - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-  out.append(buf, static_cast<std::size_t>(width));
-}
-
-// Appends CF's hostname label for `value` (see cf_host_label in rfc5424.h).
-void append_cf_host_label(std::string_view value, std::string& out);
 
 }  // namespace nozzle::syslog::text

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "syslog/rfc5424.h"
+#include "syslog/text.h"
 
 namespace nozzle::syslog {
 namespace {
@@ -71,29 +72,41 @@ char* put_micros(char* p, unsigned micros) {
 
 }  // namespace
 
-void append_timestamp_utc(std::int64_t unix_ns, std::string& out) {
+namespace text {
+
+char* put_timestamp_utc(std::int64_t unix_ns, char* p) {
   const CivilTime t = civil_from_unix_ns(unix_ns);
-  char buf[32];
-  char* p = put_date_time(buf, t);
+  p = put_date_time(p, t);
   *p++ = '.';
   p = put_micros(p, t.micros);
   *p++ = 'Z';
-  out.append(buf, p);
+  return p;
 }
 
-void append_timestamp_cf(std::int64_t unix_ns, std::string& out) {
+char* put_timestamp_cf(std::int64_t unix_ns, char* p) {
   // Go's layout "2006-01-02T15:04:05.999999-07:00": trailing zeros of the fraction trimmed,
   // the dot dropped with them, and UTC written as +00:00.
   const CivilTime t = civil_from_unix_ns(unix_ns);
-  char buf[40];
-  char* p = put_date_time(buf, t);
+  p = put_date_time(p, t);
   if (t.micros != 0) {
     *p++ = '.';
     p = put_micros(p, t.micros);
     while (p[-1] == '0') --p;
   }
   for (const char c : {'+', '0', '0', ':', '0', '0'}) *p++ = c;
-  out.append(buf, p);
+  return p;
+}
+
+}  // namespace text
+
+void append_timestamp_utc(std::int64_t unix_ns, std::string& out) {
+  char buf[text::kMaxTimestamp];
+  out.append(buf, text::put_timestamp_utc(unix_ns, buf));
+}
+
+void append_timestamp_cf(std::int64_t unix_ns, std::string& out) {
+  char buf[text::kMaxTimestamp];
+  out.append(buf, text::put_timestamp_cf(unix_ns, buf));
 }
 
 }  // namespace nozzle::syslog
