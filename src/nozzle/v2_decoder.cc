@@ -32,14 +32,17 @@ V2BatchResult V2Decoder::decode_batch(std::string_view json) {
   const rapidjson::ParseResult ok = s.reader.Parse<kParseFlags>(stream, s.handler);
 
   V2BatchResult result;
-  if (!ok) {
+  // The stream reads a NUL byte as its end, so a parse that stops early met one: not JSON.
+  const bool trailing_nul = ok && stream.Tell() != json.size();
+  if (!ok || trailing_nul) {
     s.out.count = 0;
     result.invalid = 1;
     if (s.handler.batch_error()) {
       result.first_error = s.handler.batch_error();
     } else {
       result.first_error = DecodeError{DecodeErrorKind::InvalidJson, "EnvelopeBatch",
-                                       rapidjson::GetParseError_En(ok.Code()), 0, 0, ok.Offset()};
+                                       trailing_nul ? "NUL byte in the payload" : rapidjson::GetParseError_En(ok.Code()),
+                                       0, 0, trailing_nul ? stream.Tell() : ok.Offset()};
     }
     return result;
   }
