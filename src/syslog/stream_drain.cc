@@ -99,7 +99,7 @@ void StreamDrain::on_connected(const ConnectionPtr& conn, const error_code& ec) 
     on_ready(conn);
     return;
   }
-  if (!configure_tls_peer(conn->tls->native_handle(), config_)) {
+  if (!tls::configure_peer(conn->tls->native_handle(), expected_peer_name(config_), config_.skip_verify)) {
     op_timer_.cancel();
     attempt_failed("OpenSSL refused the peer name '" + expected_peer_name(config_) + "'");
     return;
@@ -118,7 +118,7 @@ void StreamDrain::on_handshake(const ConnectionPtr& conn, const error_code& ec) 
     bool verify_failed = false;
     std::string reason = conn->timed_out
                              ? "TLS handshake timed out after " + ms(config_.connect_timeout)
-                             : describe_handshake_failure(conn->tls->native_handle(), ec.message(),
+                             : tls::describe_handshake_failure(conn->tls->native_handle(), ec.message(),
                                                           verify_failed);
     if (verify_failed) {
       counters_.tls_verify_failures.add();
