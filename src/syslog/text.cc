@@ -1,5 +1,6 @@
 #include "syslog/text.h"
 
+#include <bit>
 #include <cstring>
 
 #include "syslog/appender.h"
@@ -119,9 +120,16 @@ char* put_sd_value(std::string_view value, char* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(value.data());
   const auto* const end = p + value.size();
   while (p < end) {
+    if (std::endian::native == std::endian::little && end - p >= 8 &&
+        first_byte_of(load8(p), '"', '\\', ']') == 8) {
+      std::memcpy(out, p, 8);  // ids and guids: whole words need no escaping
+      out += 8;
+      p += 8;
+      continue;
+    }
     const unsigned c = *p;
     if (c < 0x80) {
-      if (c == '"' || c == '\\' || c == ']') *out++ = '\\';
+      if (!kSdPlain[c]) *out++ = '\\';
       *out++ = static_cast<char>(c);
       ++p;
       continue;
@@ -192,8 +200,7 @@ void append_sd_value(std::string_view value, std::string& out) {
 bool is_valid_sd_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
   for (const char ch : name) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 33 || c > 126 || c == '=' || c == ']' || c == '"') return false;
+    if (!text::kSdName[static_cast<unsigned char>(ch)]) return false;
   }
   return true;
 }

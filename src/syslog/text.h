@@ -6,6 +6,7 @@
 // an overlong form, a surrogate and anything above U+10FFFF are all ill-formed.
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,39 @@
 namespace nozzle::syslog::text {
 
 inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Byte classes for the scanning loops: one load per byte instead of a chain of compares.
+using ByteClass = std::array<bool, 256>;
+// ASCII that a JSON string carries as is (not a control character, '"' or '\').
+inline constexpr ByteClass kJsonPlain = [] {
+  ByteClass t{};
+  for (unsigned c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+// ASCII that an SD-PARAM value carries unescaped (anything but '"', '\' and ']').
+inline constexpr ByteClass kSdPlain = [] {
+  ByteClass t{};
+  for (unsigned c = 0; c < 0x80; ++c) t[c] = c != '"' && c != '\\' && c != ']';
+  return t;
+}();
+// SD-NAME characters: PRINTUSASCII except '=', ']' and '"' (SP is not PRINTUSASCII).
+inline constexpr ByteClass kSdName = [] {
+  ByteClass t{};
+  for (unsigned c = 33; c <= 126; ++c) t[c] = c != '=' && c != ']' && c != '"';
+  return t;
+}();
+
+// SWAR: the index (0..7) of the first byte of the little-endian word w that is >= 0x80 or
+// equal to a, b or c (each < 0x80), or 8 when there is none.
+inline unsigned first_byte_of(std::uint64_t w, unsigned char a, unsigned char b, unsigned char c) {
+  constexpr std::uint64_t kLow = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  // A byte is flagged exactly when it is zero, except above a flagged byte; the lowest flag is
+  // therefore exact, which is all that is asked.
+  auto zero = [](std::uint64_t x) { return (x - kLow) & ~x & kHigh; };
+  const std::uint64_t any = zero(w ^ (kLow * a)) | zero(w ^ (kLow * b)) | zero(w ^ (kLow * c)) |
+                            (w & kHigh);
+  return any == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(any)) / 8;
+}
 
 // Length of the well-formed UTF-8 sequence starting at p[0] (1..4), or 0 when it is ill-formed;
 // then *bad is the length of its maximal subpart (1..3), which one U+FFFD replaces.
