@@ -23,7 +23,8 @@ bool due(double share, std::uint64_t n, std::uint64_t& failures) {
 
 }  // namespace
 
-std::string apply_fault_query(const Query& q, FaultSettings& s) {
+std::string apply_fault_query(const Query& q, FaultSettings& out) {
+  FaultSettings s = out;  // all or nothing
   for (const auto& p : q) {
     bool ok = true;
     std::int64_t i = 0;
@@ -57,6 +58,7 @@ std::string apply_fault_query(const Query& q, FaultSettings& s) {
     }
     if (!ok) return "bad value for " + p.name + ": " + p.value;
   }
+  out = s;
   return {};
 }
 
