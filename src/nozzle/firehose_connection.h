@@ -1,0 +1,88 @@
+// One firehose connection: its own thread and io_context, a reconnect loop with capped jittered
+// backoff, and one session at a time (V1Session: websocket; V2Session: SSE). Internal to the
+// sources; only v1_source.cc, v2_source.cc and firehose_connection.cc include it (Beast).
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/backoff.h"
+#include "nozzle/endpoint_url.h"
+#include "nozzle/firehose_source.h"
+
+namespace nozzle {
+
+// How one session ended, which decides how soon the next one starts.
+enum class SessionEnd {
+  Failed,       // could not connect, or the stream broke: back off
+  AuthRefused,  // the token was refused: one immediate retry with a new token, then back off
+  Ended,        // the server ended a healthy stream: back off unless it lived long
+  Closing,      // the server announced the end (RLP "closing"): reconnect at once
+  Stopped,      // stop() was called
+};
+
+struct ConnectionContext {
+  int index = 0;
+  SourceConfig config;
+  EndpointUrl url;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null when the endpoint is plain
+  cfapi::TokenProvider* tokens = nullptr;
+  EnvelopeHandler* handler = nullptr;
+  SourceCounters* counters = nullptr;
+};
+
+class FirehoseConnection {
+ public:
+  explicit FirehoseConnection(ConnectionContext ctx);
+  virtual ~FirehoseConnection();
+
+  void start();
+  void stop();  // thread-safe; joins the thread
+
+ protected:
+  // One connection attempt and, if it succeeds, its whole stream.
+  virtual boost::asio::awaitable<SessionEnd> session(const std::string& token) = 0;
+
+  // Opens TCP (and TLS, with SNI and verification) to the endpoint, within connect_timeout.
+  // On failure, counts it and returns the reason.
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  boost::asio::awaitable<std::string> connect(boost::beast::tcp_stream& tcp);
+  boost::asio::awaitable<std::string> handshake(TlsStream& tls);
+
+  // The session marks the stream up/down, so the gauge and reconnect counters stay exact.
+  void session_up();
+  void session_down();
+  // What stop() calls to end the current stream (set by the session; run on the io thread).
+  void set_abort(std::function<void()> abort) { abort_ = std::move(abort); }
+  void warn(std::string_view message, std::string_view reason);
+  // host[:port] as the Host header wants it (the port only when not the scheme's default).
+  [[nodiscard]] std::string host_header() const;
+
+  ConnectionContext ctx_;
+  boost::asio::io_context ioc_{1};
+  bool stopping_ = false;  // io thread only
+
+ private:
+  boost::asio::awaitable<void> loop();
+
+  boost::asio::steady_timer retry_timer_;
+  Backoff backoff_;
+  std::function<void()> abort_;
+  bool up_ = false;
+  bool ever_up_ = false;
+  std::thread thread_;
+};
+
+}  // namespace nozzle
