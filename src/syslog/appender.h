@@ -5,8 +5,7 @@
 // zero-fills, so chunks stay small), writes through a pointer, and commit() trims the string to
 // what was written. Between construction and commit() nobody else may touch the string.
 //
-// It is also a RapidJSON output stream (Ch, Put, Flush), so the JSON writer writes straight into
-// the caller's string: no StringBuffer, no copy.
+// The JSON body's RapidJSON writer writes into it too (json_writer.h): no StringBuffer, no copy.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +14,21 @@
 #include <string_view>
 
 namespace nozzle::syslog {
+
+// Copies n bytes to q (room reserved) and returns the end. Most runs are short (keys, ids):
+// fixed-size copies inline where a memcpy call would not.
+[[gnu::always_inline]] inline char* copy_run(char* q, const char* data, std::size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::memcpy(q, data, 8);
+    std::memcpy(q + n - 8, data + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(q, data, 4);
+    std::memcpy(q + n - 4, data + n - 4, 4);
+  } else {
+    std::memcpy(q, data, n);
+  }
+  return q + n;
+}
 
 class Appender {
  public:
@@ -40,17 +54,7 @@ class Appender {
 
   [[gnu::always_inline]] void write(const char* data, std::size_t n) {
     reserve(n);
-    // Most runs are short (keys, ids): fixed-size copies inline where a memcpy call would not.
-    if (n >= 8 && n <= 16) {
-      std::memcpy(p_, data, 8);
-      std::memcpy(p_ + n - 8, data + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-      std::memcpy(p_, data, 4);
-      std::memcpy(p_ + n - 4, data + n - 4, 4);
-    } else {
-      std::memcpy(p_, data, n);
-    }
-    p_ += n;
+    p_ = copy_run(p_, data, n);
   }
   void write(std::string_view v) { write(v.data(), v.size()); }
 

@@ -1,7 +1,5 @@
 #include "syslog/json_body.h"
 
-#include <rapidjson/writer.h>
-
 #include <array>
 #include <bit>
 #include <cassert>
@@ -10,12 +8,13 @@
 #include <cstring>
 
 #include "syslog/appender.h"
+#include "syslog/json_writer.h"
 #include "syslog/text.h"
 
 namespace nozzle::syslog {
 namespace {
 
-using JsonWriter = rapidjson::Writer<Appender>;
+using rapidjson::SizeType;
 
 // A key known at compile time, kept with its JSON form ("name") so that writing it is one copy.
 template <std::size_t N>
@@ -34,150 +33,6 @@ struct KeyName {
   [[nodiscard]] constexpr std::string_view name() const { return {quoted + 1, N - 1}; }
 };
 
-constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
-
-// Byte index (0..7) of the first byte of w that JSON must escape (< 0x20, '"', '\') or that is
-// not ASCII, or 8.
-inline unsigned first_special_byte(std::uint64_t w) {
-  // Flags are exact for the lowest flagged byte, which is all that is asked for.
-  const std::uint64_t control = (w - kLowBits * 0x20) & ~w & kHighBits;
-  const std::uint64_t q = w ^ (kLowBits * '"');
-  const std::uint64_t quote = (q - kLowBits) & ~q & kHighBits;
-  const std::uint64_t b = w ^ (kLowBits * '\\');
-  const std::uint64_t backslash = (b - kLowBits) & ~b & kHighBits;
-  const std::uint64_t any = control | quote | backslash | (w & kHighBits);
-  return any == 0 ? 8 : static_cast<unsigned>(std::countr_zero(any)) / 8;
-}
-
-}  // namespace
-}  // namespace nozzle::syslog
-
-// RapidJSON reserves before each run of unchecked puts; honour it so that those skip the check.
-template <>
-inline void rapidjson::PutReserve(nozzle::syslog::Appender& stream, size_t count) {
-  stream.reserve(count);
-}
-template <>
-inline void rapidjson::PutUnsafe(nozzle::syslog::Appender& stream, char c) {
-  stream.put_unsafe(c);
-}
-
-// Numbers: RapidJSON's own conversions, then one copy. Its generic versions put digit by digit
-// through the stream, and every put reloads the stream's pointer (a char store may alias it):
-// that measured at 40 ns for one 19-digit timestamp.
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteInt(int i) {
-  char buffer[16];
-  os_->write(buffer, static_cast<std::size_t>(internal::i32toa(i, buffer) - buffer));
-  return true;
-}
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteUint(unsigned u) {
-  char buffer[16];
-  os_->write(buffer, static_cast<std::size_t>(internal::u32toa(u, buffer) - buffer));
-  return true;
-}
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteInt64(int64_t i) {
-  char buffer[24];
-  os_->write(buffer, static_cast<std::size_t>(internal::i64toa(i, buffer) - buffer));
-  return true;
-}
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteUint64(uint64_t u) {
-  char buffer[24];
-  os_->write(buffer, static_cast<std::size_t>(internal::u64toa(u, buffer) - buffer));
-  return true;
-}
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteDouble(double d) {
-  if (internal::Double(d).IsNanOrInf()) return false;  // as RapidJSON without kWriteNanAndInfFlag
-  char buffer[32];
-  os_->write(buffer, static_cast<std::size_t>(internal::dtoa(d, buffer, maxDecimalPlaces_) - buffer));
-  return true;
-}
-
-// Raw JSON (our constant keys) in one copy rather than byte by byte.
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteRawValue(const char* json,
-                                                                                size_t length) {
-  os_->write(json, length);
-  return true;
-}
-
-// Strings. RapidJSON's generic WriteString puts byte by byte, and each put is a load and a
-// store of the stream's pointer in a serial chain (a char store may alias the pointer); that
-// chain measured at over half the body's time. This version keeps the pointer in a register:
-// JSON's escapes as RapidJSON writes them ('"' '\\' \b \f \n \r \t, other controls \u00XX),
-// plain runs copied by words, and invalid UTF-8 replaced by U+FFFD on the way, so every value
-// is scanned once.
-template <>
-inline bool rapidjson::Writer<nozzle::syslog::Appender>::WriteString(const char* str,
-                                                                    SizeType length) {
-  namespace text = nozzle::syslog::text;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  os_->reserve(2 + 6 * static_cast<std::size_t>(length));  // \u00XX is the longest for a byte
-  char* q = os_->cursor();
-  *q++ = '"';
-  const auto* p = reinterpret_cast<const unsigned char*>(str);
-  const auto* const end = p + length;
-  while (p < end) {
-    if (std::endian::native == std::endian::little && end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, sizeof w);
-      const unsigned i = nozzle::syslog::first_special_byte(w);
-      // Room for all 8: the reserve counts 6 bytes for each of them.
-      std::memcpy(q, p, 8);
-      q += i;
-      p += i;
-      if (i == 8) continue;
-    }
-    const unsigned c = *p;
-    if (text::kJsonPlain[c]) {
-      *q++ = static_cast<char>(c);
-      ++p;
-      continue;
-    }
-    if (c < 0x80) {
-      *q++ = '\\';
-      switch (c) {
-        case '"': *q++ = '"'; break;
-        case '\\': *q++ = '\\'; break;
-        case '\b': *q++ = 'b'; break;
-        case '\f': *q++ = 'f'; break;
-        case '\n': *q++ = 'n'; break;
-        case '\r': *q++ = 'r'; break;
-        case '\t': *q++ = 't'; break;
-        default:
-          q = nozzle::syslog::put(q, "u00");
-          *q++ = kHex[c >> 4];
-          *q++ = kHex[c & 15];
-      }
-      ++p;
-      continue;
-    }
-    int bad = 1;
-    const int n = text::utf8_sequence(p, end, &bad);
-    if (n > 0) {
-      std::memcpy(q, p, static_cast<std::size_t>(n));
-      q += n;
-      p += n;
-    } else {
-      q = nozzle::syslog::put(q, text::kReplacement);
-      p += bad;
-    }
-  }
-  *q++ = '"';
-  os_->set_cursor(q);
-  return true;
-}
-
-namespace nozzle::syslog {
-namespace {
-
-using rapidjson::SizeType;
-
 // What follows a cut value: its closing quote, the truncated flag, the object's end and the LF.
 constexpr std::string_view kTruncatedKey = "truncated";
 constexpr std::string_view kTruncatedTail = "\",\"truncated\":true}\n";
@@ -191,28 +46,36 @@ JsonState& json_state() {
   return state;
 }
 
-// The keys one body has written, so that an extra field never repeats one.
+// The keys one body has written, so that an extra field never repeats one. The entries are
+// left uninitialised (a zeroed array of 48 string_views cost a 768-byte fill per body).
 class KeySet {
  public:
   void add(std::string_view k) {
-    assert(size_ < keys_.size());
-    keys_[size_++] = k;
+    assert(size_ < kCapacity);
+    keys_[size_++] = Entry{k.data(), k.size()};
   }
   [[nodiscard]] bool contains(std::string_view k) const {
     for (std::size_t i = 0; i < size_; ++i) {
-      if (keys_[i] == k) return true;
+      if (std::string_view(keys_[i].data, keys_[i].size) == k) return true;
     }
     return false;
   }
 
  private:
-  std::array<std::string_view, 48> keys_{};
+  struct Entry {
+    const char* data;
+    std::size_t size;
+  };
+  static constexpr std::size_t kCapacity = 48;
+  Entry keys_[kCapacity];
   std::size_t size_ = 0;
 };
 
 class BodyWriter {
  public:
   BodyWriter(JsonState& state, Appender& out) : os_(out), w_(state.writer) { w_.Reset(os_); }
+  BodyWriter(const BodyWriter&) = delete;
+  BodyWriter& operator=(const BodyWriter&) = delete;
 
   // Constant keys go in through RawValue: the writer still places every ',' and ':'.
   template <KeyName K>
@@ -261,14 +124,14 @@ class BodyWriter {
     }
   }
   JsonWriter& raw() { return w_; }
-  Appender& stream() { return os_; }
+  JsonStream& stream() { return os_; }
 
  private:
   static bool is_reserved(std::string_view k, std::string_view reserved) {
     return !reserved.empty() && (k == reserved || k == kTruncatedKey);
   }
 
-  Appender& os_;
+  JsonStream os_;
   JsonWriter& w_;
   KeySet keys_;
 };
@@ -348,7 +211,7 @@ std::size_t cut_escaped(std::string_view s, std::size_t room) {
 template <KeyName K>
 BodyResult finish_with_cuttable(BodyWriter& b, std::string_view value, std::size_t base,
                                 std::size_t budget) {
-  Appender& os = b.stream();
+  JsonStream& os = b.stream();
   b.key<K>();
   const std::size_t value_pos = os.size() + 2;  // after ':' and '"'
   const auto used = static_cast<std::int64_t>(value_pos - base);

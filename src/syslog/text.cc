@@ -20,9 +20,6 @@ inline std::uint64_t load8(const unsigned char* p) {
   return w;
 }
 
-// True when some byte of w is zero (exact as a yes/no answer).
-inline bool has_zero_byte(std::uint64_t w) { return ((w - kLowBits) & ~w & kHighBits) != 0; }
-
 inline bool is_printusascii(unsigned char c) { return c >= 33 && c <= 126; }
 
 }  // namespace
@@ -55,7 +52,7 @@ std::size_t utf8_floor(std::string_view in, std::size_t max) {
   return n;
 }
 
-char* put_payload(std::string_view in, std::size_t max, char* out, bool* complete) {
+char* put_repaired(std::string_view in, std::size_t max, char* out, bool* complete) {
   const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
   const auto* end = begin + in.size();
   const auto* p = begin;
@@ -71,29 +68,24 @@ char* put_payload(std::string_view in, std::size_t max, char* out, bool* complet
     return n == r.size();
   };
   while (p < end) {
-    if (end - p >= 8) {
-      const std::uint64_t w = load8(p);
-      if ((w & kHighBits) == 0 && !has_zero_byte(w)) {
-        p += 8;
-        continue;
-      }
+    if (end - p >= 8 && (load8(p) & kHighBits) == 0) {
+      p += 8;
+      continue;
     }
-    if (*p != 0 && *p < 0x80) {
+    if (*p < 0x80) {
       ++p;
       continue;
     }
     int bad = 1;
-    const int n = *p == 0 ? 0 : utf8_sequence(p, end, &bad);
+    const int n = utf8_sequence(p, end, &bad);
     if (n > 0) {
       p += n;
       continue;
     }
     if (!flush()) return out;
-    if (*p != 0) {  // NUL is dropped; an ill-formed subpart becomes U+FFFD
-      if (room < kReplacement.size()) return out;
-      out = put(out, kReplacement);
-      room -= kReplacement.size();
-    }
+    if (room < kReplacement.size()) return out;
+    out = put(out, kReplacement);
+    room -= kReplacement.size();
     p += bad;
     run = p;
   }
@@ -120,12 +112,24 @@ char* put_sd_value(std::string_view value, char* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(value.data());
   const auto* const end = p + value.size();
   while (p < end) {
-    if (std::endian::native == std::endian::little && end - p >= 8 &&
-        first_byte_of(load8(p), '"', '\\', ']') == 8) {
-      std::memcpy(out, p, 8);  // ids and guids: whole words need no escaping
-      out += 8;
-      p += 8;
-      continue;
+    if (std::endian::native == std::endian::little) {
+      // Ids and guids: whole words need no escaping.
+      const auto left = static_cast<std::size_t>(end - p);
+      if (left >= 8) {
+        if (first_byte_of(load8(p), '"', '\\', ']') == 8) {
+          std::memcpy(out, p, 8);
+          out += 8;
+          p += 8;
+          continue;
+        }
+      } else if (left >= 3 && value.size() >= 8) {
+        // The tail as one word; 8 bytes of room: 3 per byte left, and left >= 3.
+        const std::uint64_t w = tail_word(end, left);
+        if (first_byte_of(w, '"', '\\', ']') >= left) {
+          std::memcpy(out, &w, sizeof w);
+          return out + left;
+        }
+      }
     }
     const unsigned c = *p;
     if (c < 0x80) {

@@ -38,6 +38,14 @@ inline constexpr ByteClass kSdName = [] {
   return t;
 }();
 
+// The last n bytes (1 <= n < 8) of a string at least 8 bytes long, as the low bytes of a
+// little-endian word (the high bytes zero): a short tail tested and copied as one word.
+inline std::uint64_t tail_word(const unsigned char* end, std::size_t n) {
+  std::uint64_t w;
+  __builtin_memcpy(&w, end - 8, sizeof w);
+  return w >> (8 * (8 - n));
+}
+
 // SWAR: the index (0..7) of the first byte of the little-endian word w that is >= 0x80 or
 // equal to a, b or c (each < 0x80), or 8 when there is none.
 inline unsigned first_byte_of(std::uint64_t w, unsigned char a, unsigned char b, unsigned char c) {
@@ -92,10 +100,10 @@ std::size_t utf8_floor(std::string_view in, std::size_t max);
 
 // The put_* functions write at `p`, into room the caller has reserved, and return the end.
 
-// A log payload as CF's drains carry it: NUL bytes removed, invalid UTF-8 replaced. Writes at
-// most `max` bytes, stopping before the first character that does not fit; *complete tells
-// whether all of `in` went out. Needs min(max, 3 * in.size()) bytes of room.
-char* put_payload(std::string_view in, std::size_t max, char* p, bool* complete);
+// `in` with invalid UTF-8 replaced, at most `max` bytes: stops before the first character that
+// does not fit; *complete tells whether all of `in` went out. Needs min(max, 3 * in.size())
+// bytes of room.
+char* put_repaired(std::string_view in, std::size_t max, char* p, bool* complete);
 
 // `value` reduced to PRINTUSASCII (33..126; other bytes dropped), at most `max` bytes.
 char* put_printusascii(std::string_view value, std::size_t max, char* p);

@@ -1,6 +1,7 @@
 // RFC 5424 TIMESTAMPs from Unix nanoseconds, without the C library's time functions (they take
 // locks and know nothing of nanoseconds).
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "syslog/rfc5424.h"
@@ -70,15 +71,38 @@ char* put_micros(char* p, unsigned micros) {
   return p + 6;
 }
 
+// Writes "YYYY-MM-DDTHH:MM:SS" and sets *micros. Envelopes come in time order, thousands per
+// second: each thread renders the date and time of day once per second.
+char* put_date_time_cached(std::int64_t unix_ns, char* p, unsigned* micros) {
+  struct Cache {
+    std::int64_t second = -1;
+    unsigned micros_override = 0;  // set when the time was clamped to the last one RFC 5424 has
+    char text[19];
+  };
+  thread_local Cache cache;
+  const std::int64_t second = unix_ns < 0 ? 0 : unix_ns / kNanosPerSecond;
+  if (second != cache.second) {
+    const CivilTime t = civil_from_unix_ns(second * kNanosPerSecond);
+    put_date_time(cache.text, t);
+    cache.micros_override = t.year == 9999 && t.micros == 999999 ? 999999 : 0;
+    cache.second = second;
+  }
+  *micros = cache.micros_override != 0
+                ? cache.micros_override
+                : static_cast<unsigned>((unix_ns < 0 ? 0 : unix_ns % kNanosPerSecond) / 1000);
+  std::memcpy(p, cache.text, sizeof cache.text);
+  return p + sizeof cache.text;
+}
+
 }  // namespace
 
 namespace text {
 
 char* put_timestamp_utc(std::int64_t unix_ns, char* p) {
-  const CivilTime t = civil_from_unix_ns(unix_ns);
-  p = put_date_time(p, t);
+  unsigned micros = 0;
+  p = put_date_time_cached(unix_ns, p, &micros);
   *p++ = '.';
-  p = put_micros(p, t.micros);
+  p = put_micros(p, micros);
   *p++ = 'Z';
   return p;
 }
@@ -86,11 +110,11 @@ char* put_timestamp_utc(std::int64_t unix_ns, char* p) {
 char* put_timestamp_cf(std::int64_t unix_ns, char* p) {
   // Go's layout "2006-01-02T15:04:05.999999-07:00": trailing zeros of the fraction trimmed,
   // the dot dropped with them, and UTC written as +00:00.
-  const CivilTime t = civil_from_unix_ns(unix_ns);
-  p = put_date_time(p, t);
-  if (t.micros != 0) {
+  unsigned micros = 0;
+  p = put_date_time_cached(unix_ns, p, &micros);
+  if (micros != 0) {
     *p++ = '.';
-    p = put_micros(p, t.micros);
+    p = put_micros(p, micros);
     while (p[-1] == '0') --p;
   }
   for (const char c : {'+', '0', '0', ':', '0', '0'}) *p++ = c;
