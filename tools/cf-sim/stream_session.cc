@@ -48,7 +48,7 @@ void StreamSession::begin_close(std::string_view reason, std::string final_bytes
   final_ = std::move(final_bytes);
   wait_for_peer_ = wait_for_peer;
   close_started_ = Clock::now();
-  if (!writing_) pump();
+  if (!writing_ && !in_pump_) pump();
 }
 
 void StreamSession::peer_closed() {
@@ -69,7 +69,14 @@ void StreamSession::pump() {
     out_ += final_;
     final_written_ = true;
   } else {
+    // fill() may begin a close (a fault); its final bytes then follow the data at once.
+    in_pump_ = true;
     fill(out_, now);
+    in_pump_ = false;
+    if (closing_ && !final_written_) {
+      out_ += final_;
+      final_written_ = true;
+    }
   }
   if (out_.empty()) return;  // idle: the tick calls pump() again
   writing_ = true;

@@ -76,6 +76,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   Clock::time_point write_started_{};
   Clock::time_point close_started_{};
   bool writing_ = false;
+  bool in_pump_ = false;
   bool stalled_reported_ = false;
   bool closing_ = false;
   bool final_written_ = false;
