@@ -1,11 +1,10 @@
+// The JSON body: firehose-to-syslog's keys through RapidJSON's Writer (json_writer.h adapts it
+// to the formatter's buffer), and the cut of the last field when the message would be too long.
 #include "syslog/json_body.h"
 
-#include <array>
-#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "syslog/appender.h"
 #include "syslog/json_writer.h"
@@ -83,7 +82,7 @@ class BodyWriter {
     keys_.add(K.name());
     w_.RawValue(K.json().data(), K.json().size(), rapidjson::kStringType);
   }
-  // Any bytes: the writer's scan hook repairs invalid UTF-8.
+  // Any bytes: invalid UTF-8 is repaired as the string is written (json_writer.h).
   void string(std::string_view v) { w_.String(v.data(), static_cast<SizeType>(v.size())); }
   template <KeyName K>
   void field(std::string_view v) {

@@ -322,6 +322,21 @@ TEST_CASE("cf MSG is cut on a character boundary to fit, LF kept") {
   CHECK(dropped_small);
 }
 
+TEST_CASE("cf MSG cut just after a line break keeps a single LF") {
+  Envelope e = task_log();
+  const std::string head =
+      "<14>1 1970-01-01T00:00:00.012345+00:00 test-hostname test-app-id [MY-TASK/2] - "
+      "[tags@47450 source_type=\"MY TASK\"] ";
+  e.log.message = "line one\n" + std::string(100, 'x');
+  FormatOptions o = cf_options();
+  o.max_message_bytes = head.size() + 10;  // "line one\nx" fits, but not with an LF after it
+  FormattedMessages out;
+  Formatter(o).format(e, {}, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out.message(0) == head + "line one\n");
+  CHECK(out.spans[0].truncated);
+}
+
 TEST_CASE("cf metrics too large are dropped and counted") {
   Envelope e = metric(EventType::ValueMetric);
   e.value_metric.name = std::string(600, 'n');

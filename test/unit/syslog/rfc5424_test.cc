@@ -67,6 +67,15 @@ TEST_CASE("UTC timestamps have six fraction digits and Z") {
   CHECK(utc(951868799999999000) == "2000-02-29T23:59:59.999999Z");
 }
 
+TEST_CASE("timestamps stay right when seconds alternate (the per-second cache)") {
+  for (int i = 0; i < 3; ++i) {
+    CHECK(utc(kTs) == "2017-01-25T13:25:03.183770Z");
+    CHECK(utc(kTs + 1'000'000'000) == "2017-01-25T13:25:04.183770Z");
+    CHECK(cf_time(kTs + 86'400'000'000'000) == "2017-01-26T13:25:03.18377+00:00");
+    CHECK(utc(kTs + 5'000) == "2017-01-25T13:25:03.183775Z");
+  }
+}
+
 TEST_CASE("timestamps clamp to what RFC 5424 can write") {
   CHECK(utc(-1) == "1970-01-01T00:00:00.000000Z");
   CHECK(utc(std::numeric_limits<std::int64_t>::min()) == "1970-01-01T00:00:00.000000Z");
