@@ -1,5 +1,5 @@
 // Byte-level helpers shared by the pcf and cf styles and the JSON body: UTF-8 validation and
-// repair, number appends, RFC 5424 field sanitising. Private to src/syslog/.
+// repair, RFC 5424 field sanitising, timestamps and numbers. Private to src/syslog/.
 //
 // Invalid UTF-8 is repaired the way the Unicode standard recommends (§3.9, "maximal subparts"):
 // each maximal subpart of an ill-formed sequence becomes one U+FFFD. A lone continuation byte,
@@ -106,8 +106,9 @@ std::size_t utf8_floor(std::string_view in, std::size_t max);
 char* put_repaired(std::string_view in, std::size_t max, char* p, bool* complete);
 
 // `value` reduced to PRINTUSASCII (33..126; other bytes dropped), at most `max` bytes.
+// Needs min(max, value.size()) bytes.
 char* put_printusascii(std::string_view value, std::size_t max, char* p);
-// As put_printusascii, but "-" (NILVALUE) when nothing is left. Needs max(1, ...) bytes.
+// As put_printusascii, but "-" (NILVALUE) when nothing is left. Needs one byte more.
 char* put_header_field(std::string_view value, std::size_t max, char* p);
 
 // An SD-PARAM value: '"', '\' and ']' escaped, invalid UTF-8 replaced. Needs 3 * size bytes.
