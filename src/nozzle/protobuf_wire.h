@@ -79,9 +79,69 @@ inline std::uint64_t load_le(const unsigned char* p, unsigned n) {
   return v;
 }
 
+inline bool fail_varint(Context& ctx, VarintStatus s, std::string_view message, std::uint32_t number,
+                        const unsigned char* at) {
+  return ctx.fail(s == VarintStatus::Truncated ? DecodeErrorKind::TruncatedVarint
+                                               : DecodeErrorKind::OverlongVarint,
+                  message, number, {}, 0, at);
+}
+
+inline bool read_tag(Context& ctx, std::string_view message, const unsigned char*& p, const unsigned char* end,
+                     std::uint32_t& number, std::uint32_t& wire_type) {
+  const unsigned char* at = p;
+  std::uint64_t tag = 0;
+  if (auto s = read_varint(p, end, tag); s != VarintStatus::Ok) return fail_varint(ctx, s, message, 0, at);
+  const std::uint64_t n = tag >> 3;
+  if (n == 0 || n > 0x1fffffff) {
+    return ctx.fail(DecodeErrorKind::InvalidFieldNumber, message, 0, {}, n, at);
+  }
+  number = static_cast<std::uint32_t>(n);
+  wire_type = static_cast<std::uint32_t>(tag & 7);
+  return true;
+}
+
+// Wire types 3 (skips the group), 4 and 6-7 (errors): rare, so out of line.
+bool skip_group_or_fail(Context& ctx, std::string_view message, const unsigned char*& p, const unsigned char* end,
+                        const Field& f);
+
 // Reads the next field at p (advancing p). Returns false with ctx.error set on malformed input.
-bool read_field(Context& ctx, std::string_view message, const unsigned char*& p, const unsigned char* end,
-                Field& f);
+inline bool read_field(Context& ctx, std::string_view message, const unsigned char*& p, const unsigned char* end,
+                Field& f) {
+  f.at = p;
+  if (!read_tag(ctx, message, p, end, f.number, f.wire_type)) return false;
+  switch (f.wire_type) {
+    case kVarint:
+      if (auto s = read_varint(p, end, f.value); s != VarintStatus::Ok) {
+        return fail_varint(ctx, s, message, f.number, f.at);
+      }
+      return true;
+    case kFixed64:
+      if (end - p < 8) return ctx.fail(DecodeErrorKind::TruncatedFixed, message, f.number, {}, 0, f.at);
+      f.value = load_le(p, 8);
+      p += 8;
+      return true;
+    case kFixed32:
+      if (end - p < 4) return ctx.fail(DecodeErrorKind::TruncatedFixed, message, f.number, {}, 0, f.at);
+      f.value = load_le(p, 4);
+      p += 4;
+      return true;
+    case kLengthDelimited: {
+      std::uint64_t len = 0;
+      if (auto s = read_varint(p, end, len); s != VarintStatus::Ok) {
+        return fail_varint(ctx, s, message, f.number, f.at);
+      }
+      if (len > static_cast<std::uint64_t>(end - p)) {
+        return ctx.fail(DecodeErrorKind::LengthPastEnd, message, f.number, {}, 0, f.at);
+      }
+      f.bytes = std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(len));
+      p += len;
+      return true;
+    }
+    default:
+      return skip_group_or_fail(ctx, message, p, end, f);
+  }
+}
+
 
 // Calls on_field(const Field&) -> bool for every field of a message; stops at the first false.
 template <class OnField>
