@@ -1,0 +1,44 @@
+#include "support/received_message.h"
+
+#include <string_view>
+
+#include "support/temp_dir.h"
+
+namespace nozzle::test {
+
+std::string ReceivedMessage::param(const std::string& sd_id, const std::string& name) const {
+  const auto element = sd.find(sd_id);
+  if (element == sd.end()) return "<absent>";
+  const auto value = element->second.find(name);
+  return value == element->second.end() ? "<absent>" : value->second;
+}
+
+std::vector<ReceivedMessage> read_json_lines(
+    const std::filesystem::path& path,
+    const std::function<ReceivedMessage(const rapidjson::Value& object)>& convert) {
+  std::vector<ReceivedMessage> messages;
+  const std::string content = read_file(path);
+  std::string_view rest = content;
+  for (std::size_t lf = rest.find('\n'); lf != std::string_view::npos; lf = rest.find('\n')) {
+    const std::string line(rest.substr(0, lf));
+    rest.remove_prefix(lf + 1);
+    rapidjson::Document doc;
+    doc.Parse(line.c_str(), line.size());
+    ReceivedMessage m;
+    if (doc.HasParseError() || !doc.IsObject()) {
+      m.raw = "<unparsable line: " + line + ">";  // surfaces in a failing comparison
+    } else {
+      m = convert(doc);
+    }
+    messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
+std::string json_string(const rapidjson::Value& object, const char* key) {
+  const auto it = object.FindMember(key);
+  if (it == object.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+}  // namespace nozzle::test

@@ -1,0 +1,175 @@
+#include "support/rsyslog.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "support/certs.h"
+#include "support/ports.h"
+#include "support/wait.h"
+
+namespace nozzle::test {
+namespace {
+
+constexpr const char* kRsyslogd = "/usr/sbin/rsyslogd";
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+
+std::string quoted(const std::filesystem::path& p) { return "\"" + p.string() + "\""; }
+
+// The fields file: rsyslog's parse of each message as one JSON object. $!rfc5424-sd is
+// mmpstrucdata's JSON tree of the SD, which jsonf writes as a string holding JSON.
+constexpr std::string_view kFieldsTemplate = R"(
+template(name="fields" type="list" option.jsonf="on") {
+  property(outname="raw" name="rawmsg" format="jsonf")
+  property(outname="pri" name="pri" format="jsonf")
+  property(outname="version" name="protocol-version" format="jsonf")
+  property(outname="timestamp" name="timestamp" dateFormat="rfc3339" format="jsonf")
+  property(outname="hostname" name="hostname" format="jsonf")
+  property(outname="app_name" name="app-name" format="jsonf")
+  property(outname="procid" name="procid" format="jsonf")
+  property(outname="msgid" name="msgid" format="jsonf")
+  property(outname="structured_data" name="structured-data" format="jsonf")
+  property(outname="msg" name="msg" format="jsonf")
+  property(outname="sd" name="$!rfc5424-sd" format="jsonf")
+}
+)";
+
+std::string make_config(const RsyslogOptions& options, const TempDir& dir) {
+  const TestCerts& certs = test_certs();
+  std::string c = "global(workDirectory=" + quoted(dir / "work") + " maxMessageSize=\"64k\"";
+  if (options.tls) {
+    c += "\n  DefaultNetstreamDriverCAFile=" + quoted(certs.ca) +
+         "\n  DefaultNetstreamDriverCertFile=" + quoted(certs.server.cert) +
+         "\n  DefaultNetstreamDriverKeyFile=" + quoted(certs.server.key);
+  }
+  c += ")\n";
+  if (options.tls || options.tcp) c += "module(load=\"imtcp\")\n";
+  if (options.udp) c += "module(load=\"imudp\")\n";
+  c += "module(load=\"mmpstrucdata\")\n";
+  c += "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n";
+  c += kFieldsTemplate;
+  // Inputs feed their own ruleset, so rsyslog's internal messages never reach the outputs.
+  c += "ruleset(name=\"received\") {\n"
+       "  action(type=\"mmpstrucdata\" sd_name.lowercase=\"off\")\n"
+       "  action(type=\"omfile\" file=" + quoted(dir / "raw.log") + " template=\"raw\")\n"
+       "  action(type=\"omfile\" file=" + quoted(dir / "fields.jsonl") + " template=\"fields\")\n"
+       "}\n";
+  if (options.tls) {
+    c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"0\" listenPortFileName=" + quoted(dir / "tls.port") +
+         " ruleset=\"received\" SupportOctetCountedFraming=\"on\"\n"
+         "  StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\"";
+    if (options.tls_auth == RsyslogOptions::TlsAuth::Anon) {
+      c += " StreamDriver.AuthMode=\"anon\"";
+    } else {
+      c += " StreamDriver.AuthMode=\"x509/name\" PermittedPeer=[";
+      for (std::size_t i = 0; i < options.permitted_peers.size(); ++i) {
+        c += (i > 0 ? ", \"" : "\"") + options.permitted_peers[i] + "\"";
+      }
+      c += "]";
+    }
+    c += ")\n";
+  }
+  if (options.tcp) {
+    c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"0\" listenPortFileName=" + quoted(dir / "tcp.port") +
+         " ruleset=\"received\" SupportOctetCountedFraming=\"on\")\n";
+  }
+  if (options.udp) c += "input(type=\"imudp\" address=\"127.0.0.1\" port=\"0\" ruleset=\"received\")\n";
+  return c;
+}
+
+// The port rsyslog wrote to its listenPortFileName, or 0 while the file is not there yet.
+std::uint16_t read_port_file(const std::filesystem::path& path) {
+  const std::string text = read_file(path);
+  if (text.empty() || text.find_first_not_of("0123456789\n") != std::string::npos) return 0;
+  return static_cast<std::uint16_t>(std::stoul(text));
+}
+
+ReceivedMessage from_fields(const rapidjson::Value& o) {
+  ReceivedMessage m{.raw = json_string(o, "raw"),
+                    .pri = json_string(o, "pri"),
+                    .version = json_string(o, "version"),
+                    .timestamp = json_string(o, "timestamp"),
+                    .hostname = json_string(o, "hostname"),
+                    .app_name = json_string(o, "app_name"),
+                    .procid = json_string(o, "procid"),
+                    .msgid = json_string(o, "msgid"),
+                    .structured_data = json_string(o, "structured_data"),
+                    .msg = json_string(o, "msg")};
+  const std::string sd = json_string(o, "sd");
+  rapidjson::Document tree;
+  tree.Parse(sd.c_str(), sd.size());
+  if (tree.HasParseError() || !tree.IsObject()) return m;
+  for (const auto& element : tree.GetObject()) {
+    if (!element.value.IsObject()) continue;
+    auto& params = m.sd[element.name.GetString()];
+    for (const auto& param : element.value.GetObject()) {
+      if (param.value.IsString()) params[param.name.GetString()] = param.value.GetString();
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+Rsyslog::Rsyslog(RsyslogOptions options) : options_(std::move(options)), dir_("nozzle-rsyslog") {
+  std::filesystem::create_directories(dir_ / "work");
+  write_file(dir_ / "rsyslog.conf", make_config(options_, dir_));
+  const RunResult check = run({kRsyslogd, "-N1", "-f", (dir_ / "rsyslog.conf").string()}, dir_.path());
+  if (check.exit_code != 0) {
+    throw std::runtime_error("rsyslogd -N1 refused the config:\n" + check.output + "\n--- config ---\n" +
+                             read_file(dir_ / "rsyslog.conf"));
+  }
+  start();
+}
+
+Rsyslog::~Rsyslog() { stop(); }
+
+void Rsyslog::start() {
+  process_ = std::make_unique<Process>(ProcessOptions{
+      .argv = {kRsyslogd, "-n", "-f", (dir_ / "rsyslog.conf").string(), "-i", (dir_ / "rsyslogd.pid").string()},
+      .stdout_path = dir_ / "stdout.log",
+      .stderr_path = dir_ / "stderr.log"});
+  const pid_t pid = process_->pid();
+  const bool ready = wait_until(
+      [&] {
+        if (!process_->running()) return true;
+        if (options_.tls) tls_port_ = read_port_file(dir_ / "tls.port");
+        if (options_.tcp) tcp_port_ = read_port_file(dir_ / "tcp.port");
+        if (options_.udp) {
+          const auto udp = bound_ports(pid, Protocol::Udp);
+          udp_port_ = udp.size() == 1 ? udp.front() : 0;
+        }
+        return (!options_.tls || (tls_port_ != 0 && holds_port(pid, Protocol::Tcp, tls_port_))) &&
+               (!options_.tcp || (tcp_port_ != 0 && holds_port(pid, Protocol::Tcp, tcp_port_))) &&
+               (!options_.udp || udp_port_ != 0);
+      },
+      kStartTimeout);
+  if (!ready || !process_->running()) {
+    process_->stop();
+    throw std::runtime_error("rsyslogd did not start listening:\n" + describe());
+  }
+}
+
+void Rsyslog::stop() {
+  if (process_) process_->stop();
+}
+
+std::vector<ReceivedMessage> Rsyslog::messages() const {
+  return read_json_lines(dir_ / "fields.jsonl", from_fields);
+}
+
+bool Rsyslog::wait_messages(std::size_t count, std::chrono::milliseconds timeout) const {
+  return wait_until([&] { return messages().size() >= count; }, timeout);
+}
+
+std::string Rsyslog::log() const { return read_file(dir_ / "stderr.log"); }
+
+std::string Rsyslog::describe() const {
+  std::string d = "rsyslog in " + dir_.path().string() + " (tls " + std::to_string(tls_port_) + ", tcp " +
+                  std::to_string(tcp_port_) + ", udp " + std::to_string(udp_port_) + ")\n";
+  if (process_) d += process_->describe();
+  d += "\n--- raw.log ---\n" + read_file(dir_ / "raw.log");
+  d += "--- config ---\n" + read_file(dir_ / "rsyslog.conf");
+  return d;
+}
+
+}  // namespace nozzle::test
