@@ -85,7 +85,9 @@ class V2Connection final : public FirehoseConnection {
       parser.get().body().size = chunk_.size();
       // Heartbeats come after 15 s of silence; idle_timeout without a byte means a dead peer.
       beast::get_lowest_layer(stream).expires_after(ctx_.config.idle_timeout);
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      // read_some, not read: read would wait until the 64 KiB buffer is full, holding back the
+      // batches that have arrived.
+      co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) break;
       const std::size_t n = chunk_.size() - parser.get().body().size;

@@ -89,9 +89,20 @@ void RlpSession::fill(std::string& out, Clock::time_point now) {
   while (group_->take_injection(env_)) {
     if (selectors_.matches(env_.type, source_of(env_), name_of(env_))) add(env_);
   }
+  const std::uint64_t drop_every = ctx_.faults.drop_every_envelopes();
+  bool drop = false;
   while (out.size() + batch_.size() < limit) {
-    const Claim c = group_->claim(ctx_.options.rlp_batch_size, now);
+    std::uint64_t want = ctx_.options.rlp_batch_size;
+    if (drop_every > 0) {
+      if (sent_ >= drop_every) {
+        drop = true;
+        break;
+      }
+      want = std::min<std::uint64_t>(want, drop_every - sent_);
+    }
+    const Claim c = group_->claim(want, now);
     if (c.count == 0) break;
+    sent_ += c.count;
     for (std::uint64_t seq = c.first; seq < c.first + c.count; ++seq) {
       if (ctx_.workload.make(seq, ts, env_) == Workload::Kind::Malformed) {
         close_batch();
@@ -109,6 +120,13 @@ void RlpSession::fill(std::string& out, Clock::time_point now) {
     if (types[i] > 0) conn_->by_type[i].add(types[i]);
   }
   if (malformed > 0) conn_->malformed.add(malformed);
+  if (drop) {
+    // A stream that ends without the gateway's "closing" event: what a client sees when a
+    // gateway or router instance goes away.
+    ctx_.counters.fault_drops.add();
+    begin_close("fault", std::string(kLastChunk), false);
+    return;
+  }
   if (!out.empty()) {
     last_write_ = now;
   } else if (now - last_write_ >= ctx_.options.heartbeat_interval) {

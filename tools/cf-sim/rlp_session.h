@@ -29,6 +29,7 @@ class RlpSession final : public StreamSession {
   RlpSelectors selectors_;
   nozzle::Envelope env_;
   std::string batch_;
+  std::uint64_t sent_ = 0;  // workload envelopes this connection was given (for drop faults)
   Clock::time_point last_write_{};
 };
 
