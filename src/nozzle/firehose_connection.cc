@@ -19,13 +19,18 @@ using boost::system::error_code;
 FirehoseConnection::FirehoseConnection(ConnectionContext ctx)
     : ctx_(std::move(ctx)),
       retry_timer_(ioc_),
+      tick_timer_(ioc_),
       backoff_(ctx_.config.backoff_initial, ctx_.config.backoff_max, Backoff::system_random()) {}
 
 FirehoseConnection::~FirehoseConnection() { stop(); }
 
 void FirehoseConnection::start() {
   asio::co_spawn(ioc_, loop(), asio::detached);
-  thread_ = std::thread([this] { ioc_.run(); });
+  asio::co_spawn(ioc_, ticks(), asio::detached);
+  thread_ = std::thread([this] {
+    ioc_.run();
+    ctx_.handler->on_stop();
+  });
 }
 
 void FirehoseConnection::stop() {
@@ -33,6 +38,7 @@ void FirehoseConnection::stop() {
   asio::post(ioc_, [this] {
     stopping_ = true;
     retry_timer_.cancel();
+    tick_timer_.cancel();
     if (abort_) abort_();
   });
   thread_.join();
@@ -94,6 +100,16 @@ asio::awaitable<std::string> FirehoseConnection::handshake(TlsStream& tls) {
     co_return tls::describe_handshake_failure(tls.native_handle(), ec.message(), verify_failed);
   }
   co_return std::string();
+}
+
+asio::awaitable<void> FirehoseConnection::ticks() {
+  error_code ec;
+  while (!stopping_) {
+    tick_timer_.expires_after(ctx_.config.tick_interval);
+    co_await tick_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping_) break;
+    ctx_.handler->on_tick();
+  }
 }
 
 asio::awaitable<void> FirehoseConnection::loop() {

@@ -76,8 +76,10 @@ class FirehoseConnection {
 
  private:
   boost::asio::awaitable<void> loop();
+  boost::asio::awaitable<void> ticks();
 
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer tick_timer_;
   Backoff backoff_;
   std::function<void()> abort_;
   bool up_ = false;

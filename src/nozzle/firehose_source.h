@@ -21,6 +21,11 @@ class EnvelopeHandler {
  public:
   virtual ~EnvelopeHandler() = default;
   virtual void on_envelope(Envelope& env) = 0;
+  // Called on the connection's thread every tick_interval, also while the stream is idle or
+  // down, so that held envelopes can move on.
+  virtual void on_tick() {}
+  // Called on the connection's thread once, after its last envelope, when the source stops.
+  virtual void on_stop() {}
 };
 
 // Counters shared by all connections of a source (atomics; read by the stats server).
@@ -50,6 +55,7 @@ struct SourceConfig {
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{60000};
   std::chrono::milliseconds backoff_reset_after{30000};  // a connection that lived this long
+  std::chrono::milliseconds tick_interval{50};
 };
 
 class FirehoseSource {
