@@ -42,7 +42,8 @@ struct DrainCounters {
     return dropped_shutdown;
   }
 
-  // The most recent connection error, for /health and for tests ("" when none).
+  // The most recent connection error, kept after a reconnect (connected says whether the drain
+  // is up now); "" when there never was one.
   void set_last_error(std::string e) {
     std::lock_guard lock(mutex_);
     last_error_ = std::move(e);

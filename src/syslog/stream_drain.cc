@@ -136,7 +136,6 @@ void StreamDrain::on_ready(const ConnectionPtr& conn) {
   counters_.connected.set(1);
   if (ever_connected_) counters_.reconnects.add();
   ever_connected_ = true;
-  counters_.set_last_error("");
   log::info("drain connected", {{"drain", config_.name}});
   read_watch(conn);
   write_next();
@@ -148,7 +147,8 @@ void StreamDrain::read_watch(const ConnectionPtr& conn) {
       self->read_watch(conn);  // a receiver has nothing to say; ignore what it sends
       return;
     }
-    if (conn->closing) return;
+    // Closed by us: at shutdown, or by a deadline whose operation reports the cause itself.
+    if (conn->closing || self->deadline_passed_ || conn->timed_out) return;
     const bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
     self->connection_lost(conn, closed ? "the drain closed the connection" : "read failed: " + ec.message());
   };

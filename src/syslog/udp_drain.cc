@@ -56,7 +56,6 @@ void UdpDrain::open() {
         }
         self->open_ = true;
         self->counters_.connected.set(1);
-        self->counters_.set_last_error("");
         self->write_next();
       });
 }

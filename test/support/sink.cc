@@ -43,12 +43,13 @@ SyslogSink::SyslogSink(SinkOptions options) : options_(options), dir_("nozzle-si
                                    "--ready-file", (dir_ / "ready.json").string(),
                                    "--status-file", (dir_ / "status.json").string(),
                                    "--raw-out", (dir_ / "raw.out").string()};
-  if (options_.tcp) argv.insert(argv.end(), {"--tcp", "127.0.0.1:0"});
+  const std::string listen = "127.0.0.1:" + std::to_string(options_.port);
+  if (options_.tcp) argv.insert(argv.end(), {"--tcp", listen});
   if (options_.udp) argv.insert(argv.end(), {"--udp", "127.0.0.1:0"});
   if (options_.tls) {
     const TestCerts& certs = test_certs();
-    argv.insert(argv.end(), {"--tls", "127.0.0.1:0", "--cert", certs.server.cert.string(), "--key",
-                             certs.server.key.string()});
+    const CertPair& server = options_.wrong_name_cert ? certs.server_wrong_name : certs.server;
+    argv.insert(argv.end(), {"--tls", listen, "--cert", server.cert.string(), "--key", server.key.string()});
     if (options_.require_client_cert) {
       argv.insert(argv.end(), {"--ca", certs.ca.string(), "--require-client-cert"});
     }

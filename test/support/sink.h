@@ -20,6 +20,10 @@ struct SinkOptions {
   bool udp = false;
   bool require_client_cert = false;  // with tls: clients must present a cert signed by the test CA
   bool stall = false;                // accept, never read
+  // The TCP and TLS listeners' port: 0 lets the OS choose; a fixed port lets a test start a
+  // receiver where a drain already points (a drain down at start, or restarted).
+  std::uint16_t port = 0;
+  bool wrong_name_cert = false;      // with tls: serve the certificate named wrong.example
 };
 
 struct SinkStatus {
