@@ -24,10 +24,14 @@ struct EnrichCounters {
   Counter held;              // envelopes held while their app was looked up
   Counter timeouts;          // held envelopes sent without names after the enrich wait
   Counter unknown_app;       // sent without names: Cloud Controller does not know the app
-  Counter dropped_missing;   // dropped: unknown app and --ignore-missing-apps
+  Counter dropped_missing;   // dropped: unknown app and EnrichOptions::drop_missing_apps
   Counter dropped_org;       // dropped: org outside --orgs, or unknown while --orgs is set
   Counter dropped_opt_out;   // dropped: the app opted out (f2s-disable-logging: "true")
-  Counter dropped_hold_full; // dropped: the hold buffer's byte bound was reached
+  Counter hold_full;         // sent at once without names: the hold buffer's byte bound was reached
+  Counter cc_unavailable;    // sent at once without names: Cloud Controller is failing, no wait
+  Counter invalid_app_id;    // sent without names: the app id is not a guid
+  Gauge holding;             // envelopes held now
+  Gauge holding_bytes;       // their estimated bytes
 };
 
 class Enricher {

@@ -1,0 +1,171 @@
+// The app metadata cache: app guid -> app, space and org names and the opt-out flag, filled from
+// Cloud Controller in the background and shared by every firehose connection.
+//
+// Threads. Readers on any thread call find_or_request() / peek() (through an AppCacheReader,
+// which adds a per-thread front cache); they take a shard's shared lock for a hash lookup and
+// never wait on the network. A miss inserts a Pending entry (so a guid is asked for once, however
+// many threads see it) and wakes the cache's own thread, which owns everything else: it batches
+// misses after a short collection window, runs the warm-up, refreshes expired entries while the
+// old ones keep being served, evicts, and writes the snapshot. Entries are immutable once
+// published; a replaced or evicted entry is flagged `superseded` so front caches let go of it.
+//
+// Failures: 429 pauses requests for Retry-After; 5xx and transport errors back off (capped,
+// jittered); meanwhile unavailable() is true, known names keep being served, and pending apps
+// stay queued until Cloud Controller answers again.
+//
+// The clock and the random source are injected; tests drive run_once() by hand instead of
+// start(), with a fake AppSource.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cfapi/app_cache_options.h"
+#include "cfapi/app_entry.h"
+#include "cfapi/cc_client.h"
+#include "cfapi/rate_limiter.h"
+#include "core/backoff.h"
+#include "core/counter.h"
+
+namespace nozzle::cfapi {
+
+struct AppCacheCounters {
+  Counter requests;        // Cloud Controller requests sent (warm-up pages, batches)
+  Counter failures;        // of which failed (5xx, transport, refused, unreadable)
+  Counter rate_limited;    // of which answered 429
+  Counter apps_received;   // app records received
+  Counter missing;         // apps found missing (then remembered for missing_app_ttl)
+  Counter refreshed;       // apps asked for again because their entry expired
+  Counter evicted_idle;    // not seen for idle_eviction
+  Counter evicted_full;    // evicted because max_entries was reached
+  Counter untracked;       // misses not tracked because the cache was full
+  Counter snapshot_writes;
+  Counter snapshot_errors;
+  Gauge entries;           // entries now (known, missing and pending)
+};
+
+class AppCache {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  using Clock = std::function<TimePoint()>;
+
+  AppCache(AppCacheOptions options, AppSource& source, Clock clock = std::chrono::steady_clock::now,
+           Backoff::Random random = Backoff::system_random());
+  ~AppCache();
+  AppCache(const AppCache&) = delete;
+  AppCache& operator=(const AppCache&) = delete;
+
+  // Loads the snapshot (when configured), then starts the cache's thread. The stream need not
+  // wait for anything: lookups work at once.
+  void start();
+  // Stops the thread (waiting for a request in flight, at most its timeout), then writes the
+  // snapshot. Idempotent.
+  void stop();
+
+  // --- readers, any thread -----------------------------------------------------------------
+  struct Found {
+    std::shared_ptr<const AppEntry> entry;  // null: not tracked (the cache is full)
+  };
+  // The entry of `key`; on a miss a Pending entry is created and the guid queued for a lookup.
+  Found find_or_request(const GuidKey& key);
+  // The entry of `key`, or null; never queues a lookup.
+  [[nodiscard]] std::shared_ptr<const AppEntry> peek(const GuidKey& key) const;
+  // Cloud Controller is failing or has asked us to wait: pending apps will not be answered soon.
+  [[nodiscard]] bool unavailable() const { return unavailable_.load(std::memory_order_relaxed); }
+  // Seconds since the cache was made; what AppEntry::seen holds.
+  [[nodiscard]] std::uint32_t epoch() const { return epoch_.load(std::memory_order_relaxed); }
+  // The warm-up is over (done, off, or replaced by a snapshot).
+  [[nodiscard]] bool warm() const { return warm_.load(std::memory_order_acquire); }
+  // Some known app opted out: only then do tagged envelopes need a peek at the cache.
+  [[nodiscard]] bool has_opted_out() const { return opted_out_known_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+  // "", "absent", "loaded N apps" or "ignored: <why>" after start() / load_snapshot().
+  [[nodiscard]] std::string snapshot_status() const;
+  AppCacheCounters& counters() { return counters_; }
+  [[nodiscard]] const AppCacheOptions& options() const { return options_; }
+
+  // --- the cache's thread; public so that tests can drive it by hand ---------------------------
+  // Takes in misses, sweeps, writes the snapshot when due, and sends at most one request.
+  // Returns when it wants to run next (earlier if a miss arrives).
+  TimePoint run_once(TimePoint now);
+  // Reads the snapshot file (start() does this). Returns the apps loaded.
+  std::size_t load_snapshot();
+  // Writes the snapshot file now. False (and logged) on failure or when no file is configured.
+  bool write_snapshot();
+
+ private:
+  struct Shard {
+    mutable std::shared_mutex mutex;
+    std::unordered_map<GuidKey, std::shared_ptr<const AppEntry>, GuidKeyHash> map;
+  };
+  Shard& shard_of(const GuidKey& key) const;
+
+  // Cache thread only.
+  void install(const CcApp& app, TimePoint now, bool only_if_room);
+  void install_missing(const GuidKey& key, TimePoint now);
+  void publish(const GuidKey& key, std::shared_ptr<AppEntry> entry, bool only_if_room);
+  std::shared_ptr<const SpaceInfo> intern(const CcApp& app);
+  std::chrono::steady_clock::duration jittered_pull_time();
+  void sweep(TimePoint now);
+  void evict_least_seen(std::size_t target);
+  void fetch_guids(std::vector<GuidKey>& queue, TimePoint& since, bool refresh, TimePoint now);
+  void fetch_warm_page(TimePoint now);
+  void on_failure(const FetchResult& result, TimePoint now, const char* what);
+  void run_thread();
+
+  AppCacheOptions options_;
+  AppSource& source_;
+  Clock clock_;
+  Backoff::Random random_;
+  TimePoint start_;
+
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<std::size_t> size_{0};
+  std::atomic<std::uint32_t> epoch_{0};
+  std::atomic<bool> unavailable_{false};
+  std::atomic<bool> warm_{false};
+  std::atomic<bool> opted_out_known_{false};
+  AppCacheCounters counters_;
+
+  // Misses handed from readers to the cache's thread.
+  std::mutex incoming_mutex_;
+  std::condition_variable wake_;
+  std::vector<GuidKey> incoming_;
+  bool stopping_ = false;  // guarded by incoming_mutex_
+
+  // The cache's thread only.
+  std::vector<GuidKey> misses_;
+  TimePoint misses_since_{};
+  std::vector<GuidKey> refreshes_;
+  std::unordered_set<GuidKey, GuidKeyHash> refresh_queued_;
+  TimePoint refreshes_since_{};
+  enum class Warm { Off, Pending, Running, Done } warm_state_;
+  std::string warm_next_;
+  std::size_t warm_apps_ = 0;
+  std::size_t warm_requests_ = 0;
+  TimePoint pause_until_{};
+  Backoff backoff_;
+  RateLimiter limiter_;
+  TimePoint next_sweep_{};
+  TimePoint next_snapshot_{};
+  std::unordered_map<std::string, std::shared_ptr<const SpaceInfo>> spaces_;
+  std::unordered_map<std::string, std::shared_ptr<const OrgInfo>> orgs_;
+
+  mutable std::mutex status_mutex_;
+  std::string snapshot_status_;
+
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+}  // namespace nozzle::cfapi

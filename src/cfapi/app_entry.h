@@ -1,0 +1,77 @@
+// The app cache's records: compact, immutable once published, shared between the cache's own
+// thread (which creates and replaces them) and the readers on the firehose threads, through
+// shared_ptr<const ...>. Spaces and orgs are interned: a thousand apps of one space share one
+// SpaceInfo, which keeps an entry near 150 bytes (bench/RESULTS.md, Enrichment).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nozzle::cfapi {
+
+// A UUID in 16 bytes: the map key. Half the size of its text, compared in two loads, hashed in
+// one multiply.
+struct GuidKey {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  bool operator==(const GuidKey&) const = default;
+
+  // 8-4-4-4-12 hex digits, either case (Cloud Controller's guids are lowercase; the key makes
+  // an uppercase one in an envelope find the same app). nullopt for anything else.
+  static std::optional<GuidKey> parse(std::string_view text);
+  // Lowercase 8-4-4-4-12.
+  [[nodiscard]] std::string text() const;
+  void append_text(std::string& out) const;
+};
+
+struct GuidKeyHash {
+  std::size_t operator()(const GuidKey& k) const noexcept {
+    // UUIDs are random in most bits; one multiply mixes the halves well enough for a table.
+    return static_cast<std::size_t>((k.hi ^ (k.lo * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full >> 16);
+  }
+};
+
+struct OrgInfo {
+  std::string guid;
+  std::string name;
+  bool opted_out = false;  // f2s-disable-logging: "true" as a label or annotation of the org
+};
+
+struct SpaceInfo {
+  std::string guid;
+  std::string name;
+  bool opted_out = false;  // on the space itself
+  std::shared_ptr<const OrgInfo> org;  // never null
+};
+
+enum class AppState : std::uint8_t {
+  Pending,  // asked of Cloud Controller, no answer yet
+  Found,
+  Missing,  // Cloud Controller does not know the app (deleted, never existed, not readable)
+};
+
+struct AppEntry {
+  AppState state = AppState::Pending;
+  bool opted_out = false;  // the app, its space or its org opted out
+  // Set by the cache's thread when the entry is replaced or evicted; a reader that kept a
+  // pointer to it looks the app up again.
+  mutable std::atomic<bool> superseded{false};
+  // The cache epoch (seconds since the cache started) of the latest lookup; stored only when it
+  // changes, so readers on several threads rarely write the same cache line.
+  mutable std::atomic<std::uint32_t> seen{0};
+  std::uint32_t created = 0;       // epoch when the entry was made
+  std::int64_t expires_ns = 0;     // steady-clock ns; read and written by the cache's thread only
+  std::string name;
+  std::shared_ptr<const SpaceInfo> space;  // null unless Found
+
+  void touch(std::uint32_t epoch) const {
+    if (seen.load(std::memory_order_relaxed) != epoch) seen.store(epoch, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace nozzle::cfapi
