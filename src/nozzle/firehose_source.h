@@ -6,6 +6,7 @@
 // so a handler that keeps anything copies it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -30,6 +31,8 @@ class EnvelopeHandler {
 
 // Counters shared by all connections of a source (atomics; read by the stats server).
 struct SourceCounters {
+  // Decoded envelopes by EventType value (before the event filter).
+  std::array<Counter, 11> received_by_type;
   Counter frames;              // websocket frames / SSE data events received
   Counter envelopes;           // decoded envelopes handed on
   Counter invalid;             // envelopes or batches that failed to decode (skipped)
@@ -74,9 +77,10 @@ std::unique_ptr<FirehoseSource> make_firehose_source(FirehoseApi api, SourceConf
                                                      cfapi::TokenProvider& tokens,
                                                      std::vector<EnvelopeHandler*> handlers);
 
-// Whether the event filter lets `type` through, counting it in `filtered` when not. Used by
-// both sources right after decoding.
+// Counts a decoded envelope by type, and whether the event filter lets it through (counting it
+// in `filtered` when not). Used by both sources right after decoding.
 inline bool passes_filter(const EventSet& events, EventType type, SourceCounters& counters) {
+  counters.received_by_type[static_cast<std::size_t>(type)].add();
   if (events.contains(type)) return true;
   counters.filtered.add();
   return false;

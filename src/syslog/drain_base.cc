@@ -3,7 +3,9 @@
 namespace nozzle::syslog {
 
 DrainBase::DrainBase(DrainConfig config)
-    : config_(std::move(config)), queue_(config_.queue_max_frames, config_.queue_max_bytes) {}
+    : config_(std::move(config)), queue_(config_.queue_max_frames, config_.queue_max_bytes) {
+  counters_.mark_down();  // down until the first connection is up
+}
 
 bool DrainBase::push(std::string_view message) {
   counters_.produced.add();

@@ -4,6 +4,7 @@
 //   produced == sent_frames + dropped_total() + queued_frames
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <string>
 
@@ -27,6 +28,22 @@ struct DrainCounters {
   Gauge queued_frames;           // waiting or in flight
   Gauge queued_bytes;
   Gauge connected;  // 1 while a connection is up
+  // steady_clock milliseconds since the drain was last seen down (0 while connected), so that
+  // /health can tell how long a drain has been down.
+  Gauge down_since_ms;
+
+  void mark_up() {
+    connected.set(1);
+    down_since_ms.set(0);
+  }
+  void mark_down() {
+    connected.set(0);
+    if (down_since_ms.get() == 0) {
+      down_since_ms.set(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count());
+    }
+  }
 
   [[nodiscard]] std::uint64_t dropped_total() const {
     return dropped_queue_full.get() + dropped_too_large.get() + dropped_write_failed.get() +

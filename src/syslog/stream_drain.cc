@@ -133,7 +133,7 @@ void StreamDrain::on_handshake(const ConnectionPtr& conn, const error_code& ec) 
 void StreamDrain::on_ready(const ConnectionPtr& conn) {
   op_timer_.cancel();
   ready_ = true;
-  counters_.connected.set(1);
+  counters_.mark_up();
   if (ever_connected_) counters_.reconnects.add();
   ever_connected_ = true;
   log::info("drain connected", {{"drain", config_.name}});
@@ -214,7 +214,7 @@ void StreamDrain::connection_lost(const ConnectionPtr& conn, const std::string& 
   if (!conn->failed) {
     conn->failed = true;
     ready_ = false;
-    counters_.connected.set(0);
+    counters_.mark_down();
     counters_.set_last_error(reason);
     queue_.set_writer_busy();
     conn->close();
@@ -259,7 +259,7 @@ void StreamDrain::close_gracefully(const ConnectionPtr& conn) {
   if (!conn || conn->closing) return;
   conn->closing = true;
   ready_ = false;
-  counters_.connected.set(0);
+  counters_.mark_down();
   if (!conn->tls) {
     error_code ignored;
     conn->plain.shutdown(tcp::socket::shutdown_send, ignored);
@@ -298,7 +298,7 @@ void StreamDrain::finish() {
     if (conn_) conn_->close();
     conn_.reset();
     ready_ = false;
-    counters_.connected.set(0);
+    counters_.mark_down();
     log::info("drain closed", {{"drain", config_.name}});
   }
   if (done_) {

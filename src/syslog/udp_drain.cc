@@ -55,7 +55,7 @@ void UdpDrain::open() {
           return;
         }
         self->open_ = true;
-        self->counters_.connected.set(1);
+        self->counters_.mark_up();
         self->write_next();
       });
 }
@@ -133,7 +133,7 @@ void UdpDrain::finish() {
     error_code ignored;
     socket_.close(ignored);
     open_ = false;
-    counters_.connected.set(0);
+    counters_.mark_down();
   }
   if (done_) {
     auto done = std::move(done_);

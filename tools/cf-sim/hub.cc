@@ -7,8 +7,9 @@ namespace cfsim {
 Claim StreamGroup::claim(std::uint64_t max, Clock::time_point now) {
   if (rate_ > 0) {
     std::lock_guard lock(mutex_);
-    // Token bucket: at most 10 ms of rate as a burst, so a paced stream stays smooth.
-    const double burst = std::max(1.0, rate_ / 100.0);
+    // Token bucket with 100 ms of rate as its burst: sessions claim on every write and on
+    // their tick, and a burst smaller than the tick would cap the rate at one claim per tick.
+    const double burst = std::max(1.0, rate_ / 10.0);
     if (last_refill_ == Clock::time_point{}) {
       last_refill_ = now;
       tokens_ = burst;

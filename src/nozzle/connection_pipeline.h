@@ -1,0 +1,69 @@
+// What one firehose connection thread does with each decoded envelope after the event filter:
+// enrich, format once per distinct drain format, and push into every drain that wants it (by
+// event type and org). Also the --debug output (frames to stdout instead of drains).
+//
+// Thread contract: on_envelope/on_tick/on_stop run on the connection's thread only. Drains'
+// push() is thread-safe; the formatters and routes are shared read-only.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "nozzle/enricher.h"
+#include "nozzle/firehose_source.h"
+#include "syslog/drain.h"
+#include "syslog/rfc5424.h"
+
+namespace nozzle {
+
+// Counters of the stage, shared by all connections.
+struct PipelineCounters {
+  Counter formatted;           // envelopes that reached formatting
+  Counter messages_too_large;  // messages dropped by the formatter (cannot fit max-message-bytes)
+  Counter drain_filtered;      // (envelope, drain) pairs skipped by a drain's events= or orgs=
+};
+
+// One destination: a drain (or stdout in --debug) with its own filters.
+struct Route {
+  syslog::Drain* drain = nullptr;  // null: write to stdout
+  EventSet events = EventSet::all();
+  std::vector<std::string> orgs;  // empty: all
+  std::size_t format = 0;         // index into the formatters
+};
+
+// Writes whole messages to stdout under a lock (--debug and --demo).
+class StdoutWriter {
+ public:
+  void write(std::string_view message);
+  [[nodiscard]] std::uint64_t messages() const { return messages_.get(); }
+
+ private:
+  std::mutex mutex_;
+  Counter messages_;
+};
+
+class ConnectionPipeline final : public EnvelopeHandler {
+ public:
+  ConnectionPipeline(std::unique_ptr<Enricher> enricher, const std::vector<syslog::Formatter>& formatters,
+                     const std::vector<Route>& routes, PipelineCounters& counters, StdoutWriter* stdout_writer);
+
+  void on_envelope(Envelope& env) override;
+  void on_tick() override;
+  void on_stop() override;
+
+ private:
+  void deliver(Envelope& env, const AppInfo& app);
+
+  std::unique_ptr<Enricher> enricher_;
+  const std::vector<syslog::Formatter>& formatters_;
+  const std::vector<Route>& routes_;
+  PipelineCounters& counters_;
+  StdoutWriter* stdout_;
+  std::vector<syslog::FormattedMessages> out_;  // one per formatter, reused
+  std::vector<bool> done_;                      // out_[i] holds this envelope's messages
+  Enricher::Emit emit_;
+};
+
+}  // namespace nozzle
