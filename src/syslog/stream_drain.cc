@@ -229,6 +229,8 @@ void StreamDrain::connection_lost(const ConnectionPtr& conn, const std::string& 
 void StreamDrain::schedule_reconnect() {
   if (finished_) return;
   auto delay = backoff_.next();
+  // While flushing for shutdown, a receiver that comes back must not find us asleep.
+  if (stopping_) delay = std::min<std::chrono::milliseconds>(delay, std::chrono::milliseconds(250));
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([self = shared_from_this()](const error_code&) {
     // Cancelled by stop(): try at once, since a flush is wanted.
