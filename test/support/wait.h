@@ -8,13 +8,11 @@
 
 namespace nozzle::test {
 
-using namespace std::chrono_literals;
-
 // Calls `predicate` every `poll` until it returns true or `timeout` has passed; returns its last
 // result, so a condition that becomes true right at the deadline still counts.
 template <typename Predicate>
 bool wait_until(Predicate&& predicate, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds poll = 10ms) {
+                std::chrono::milliseconds poll = std::chrono::milliseconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (predicate()) return true;
