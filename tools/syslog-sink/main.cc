@@ -35,6 +35,9 @@ TCP/TLS framing is detected per frame: octet counting (LEN SP MSG) or LF-termina
   --exit-after-frames N      stop after N frames
   --duration SECONDS         stop after this long (fractions allowed)
   --max-message BYTES        largest accepted message (default 65536)
+  --latency                  per valid frame, receipt time minus its TIMESTAMP; the summary gains
+                             "latency":{count,p50_us,p90_us,p99_us,p999_us,max_us}; SIGUSR1
+                             starts the figures afresh (a benchmark's window after its warm-up)
 On SIGTERM/SIGINT (or the limits above) it prints the summary JSON on stdout and exits 0.
 Files are replaced atomically (PATH.tmp, then rename).
 )";
@@ -98,6 +101,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--status-file") take(c.status_file);
     else if (flag == "--raw-out") take(c.raw_out);
     else if (flag == "--stall") take_switch(c.stall);
+    else if (flag == "--latency") take_switch(c.latency);
     else if (flag == "--help" || flag == "-h") args.help = true;
     else if (flag == "--exit-after-frames") {
       take(text);

@@ -1,6 +1,7 @@
 #include "sink_server.h"
 
 #include <csignal>
+#include <ctime>
 #include <stdexcept>
 #include <type_traits>
 
@@ -179,7 +180,9 @@ SinkServer::SinkServer(asio::io_context& io, SinkConfig config)
       config_(std::move(config)),
       tick_timer_(io),
       duration_timer_(io),
-      signals_(io, SIGINT, SIGTERM) {
+      signals_(io, SIGINT, SIGTERM),
+      restart_signal_(io) {
+  stats_.latency_on = config_.latency;
   if (!config_.raw_out.empty()) {
     if (std::string e = raw_out_.open(config_.raw_out); !e.empty()) throw std::runtime_error(e);
   }
@@ -242,6 +245,10 @@ void SinkServer::start() {
   signals_.async_wait([this](error_code ec, int) {
     if (!ec) stop();
   });
+  if (config_.latency) {
+    restart_signal_.add(SIGUSR1);
+    wait_restart_signal();
+  }
   if (config_.duration.count() > 0) {
     duration_timer_.expires_after(config_.duration);
     duration_timer_.async_wait([this](error_code ec) {
@@ -261,6 +268,7 @@ void SinkServer::stop() {
   tick_timer_.cancel();
   duration_timer_.cancel();
   signals_.cancel(ignored);
+  restart_signal_.cancel(ignored);
   // Connections are not drained: whatever arrives after the stop is not counted.
   io_.stop();
 }
@@ -311,6 +319,15 @@ void SinkServer::receive_udp() {
       });
 }
 
+// A benchmark starts its measuring window (after a warm-up) with SIGUSR1.
+void SinkServer::wait_restart_signal() {
+  restart_signal_.async_wait([this](error_code ec, int) {
+    if (ec) return;
+    stats_.latency.clear();
+    wait_restart_signal();
+  });
+}
+
 void SinkServer::tick() {
   // raw-out first: a test that sees N frames in the status file finds them in raw-out.
   raw_out_.flush();
@@ -337,6 +354,7 @@ bool SinkServer::on_message(Transport transport, std::string_view message,
   ++stats_.by_transport[static_cast<std::size_t>(transport)];
   if (const std::string_view error = validator_.validate(message); error.empty()) {
     ++stats_.valid;
+    if (config_.latency) note_latency();
   } else {
     ++stats_.invalid;
     if (stats_.first_errors.size() < SinkStats::kMaxErrors) {
@@ -350,6 +368,17 @@ bool SinkServer::on_message(Transport transport, std::string_view message,
     return false;
   }
   return true;
+}
+
+void SinkServer::note_latency() {
+  const auto sent = timestamps_.micros(validator_.message().timestamp);
+  if (!sent) {
+    stats_.latency.add_unparsed();
+    return;
+  }
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  stats_.latency.add(static_cast<std::int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000 - *sent);
 }
 
 void SinkServer::on_framing_error(Transport transport, const std::string& peer,

@@ -40,6 +40,7 @@ struct SinkConfig {
   std::uint64_t exit_after_frames = 0;  // 0 = never
   std::chrono::milliseconds duration{0};  // 0 = until a signal
   std::size_t max_message = 65536;
+  bool latency = false;  // measure receipt time - TIMESTAMP per valid frame; SIGUSR1 restarts it
 };
 
 class SinkServer {
@@ -68,10 +69,12 @@ class SinkServer {
   void receive_udp();
   void tick();
   void write_status();
+  void wait_restart_signal();
 
   // One message from any transport (`peer` unused for UDP: the sender is udp_sender_). False
   // once the sink is stopping (--exit-after-frames reached): feed it nothing more.
   bool on_message(Transport transport, std::string_view message, const std::string& peer);
+  void note_latency();  // of the message the validator has just accepted
   void on_framing_error(Transport transport, const std::string& peer, std::string_view reason);
   void on_handshake_failure(const std::string& peer, std::string_view reason);
 
@@ -86,9 +89,11 @@ class SinkServer {
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer duration_timer_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set restart_signal_;  // SIGUSR1 with --latency
   std::vector<std::shared_ptr<void>> stalled_;  // --stall: connections held open, never read
 
   Rfc5424Validator validator_;
+  TimestampReader timestamps_;
   SinkStats stats_;
   RawOut raw_out_;
   bool stopped_ = false;

@@ -106,7 +106,12 @@ std::string SinkStats::to_json() const {
     out += json_escape(first_errors[i]);
     out += '"';
   }
-  out += "]}";
+  out += ']';
+  if (latency_on) {
+    out += ",\"latency\":";
+    out += latency.to_json();
+  }
+  out += '}';
   return out;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "latency.h"
+
 namespace sink {
 
 enum class Transport { Tcp = 0, Tls = 1, Udp = 2 };
@@ -28,6 +30,8 @@ struct SinkStats {
   std::uint64_t tls_handshake_failures = 0;
   std::array<std::uint64_t, 3> by_transport{};  // frames, indexed by Transport
   std::vector<std::string> first_errors;       // at most kMaxErrors
+  bool latency_on = false;                     // --latency: `latency` is measured and reported
+  LatencyHistogram latency;
 
   // Keeps `reason` if fewer than kMaxErrors are kept; cheap once full.
   void note_error(std::string reason);
@@ -35,7 +39,8 @@ struct SinkStats {
   void note_invalid(Transport t, std::string_view peer, std::string_view reason,
                     std::size_t offset, std::string_view message);
 
-  // {"frames":N,...,"first_errors":[...]} on one line, no trailing newline.
+  // {"frames":N,...,"first_errors":[...]} on one line, no trailing newline; with --latency,
+  // also "latency":{...} (LatencyHistogram::to_json).
   [[nodiscard]] std::string to_json() const;
 };
 
