@@ -41,6 +41,9 @@ struct DrainConfig {
 
   std::chrono::milliseconds connect_timeout{10000};  // TCP connect + TLS handshake
   std::chrono::milliseconds write_timeout{30000};
+  // Mutual TLS under TLS 1.3: how long after the handshake the first write waits for the
+  // receiver's verdict on our certificate (an alert arrives within one round trip).
+  std::chrono::milliseconds client_cert_verdict_window{500};
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30000};
 };

@@ -138,6 +138,20 @@ void StreamDrain::on_ready(const ConnectionPtr& conn) {
   ever_connected_ = true;
   log::info("drain connected", {{"drain", config_.name}});
   read_watch(conn);
+  if (conn->tls && !config_.cert_file.empty() && SSL_version(conn->tls->native_handle()) == TLS1_3_VERSION) {
+    // Under TLS 1.3 the receiver checks our client certificate after the handshake has
+    // completed on our side, and refuses it with an alert. Frames written before that alert
+    // would be counted as sent and thrown away, so the first write waits for the alert's
+    // window; the read watch turns an alert into a refused connection.
+    awaiting_peer_verdict_ = true;
+    retry_timer_.expires_after(config_.client_cert_verdict_window);
+    retry_timer_.async_wait([self = shared_from_this(), conn](const error_code& ec) {
+      if (ec || conn != self->conn_ || conn->failed) return;
+      self->awaiting_peer_verdict_ = false;
+      self->write_next();
+    });
+    return;
+  }
   write_next();
 }
 
@@ -160,7 +174,7 @@ void StreamDrain::read_watch(const ConnectionPtr& conn) {
 }
 
 void StreamDrain::write_next() {
-  if (!ready_ || writing_ || finished_) return;
+  if (!ready_ || writing_ || finished_ || awaiting_peer_verdict_) return;
   if (queue_.take(batch_) == 0) {
     if (stopping_) close_gracefully(conn_);
     return;
@@ -183,6 +197,12 @@ void StreamDrain::on_written(const ConnectionPtr& conn, const error_code& ec) {
   if (!ec) {
     batch_sent(batch_);
     batch_.clear();
+    if (conn->failed) {
+      // The read watch saw the receiver go while this write was in flight; it left the
+      // reconnect to us.
+      connection_lost(conn, "");
+      return;
+    }
     backoff_.reset();
     write_next();
     return;
@@ -211,6 +231,25 @@ void StreamDrain::attempt_failed(const std::string& reason) {
 
 void StreamDrain::connection_lost(const ConnectionPtr& conn, const std::string& reason) {
   if (conn != conn_) return;
+  if (awaiting_peer_verdict_) {
+    // Refused right after the handshake: the receiver did not accept our client certificate.
+    awaiting_peer_verdict_ = false;
+    counters_.connect_failures.add();
+    counters_.tls_verify_failures.add();
+    if (!conn->failed) {
+      conn->failed = true;
+      ready_ = false;
+      counters_.mark_down();
+      conn->close();
+    }
+    const std::string why = "the drain refused our client certificate (" + reason + ")";
+    counters_.set_last_error(why);
+    log::write_limited("drain-connect:" + config_.name, kLogInterval, log::Level::Warn, "drain connection failed",
+                       {{"drain", config_.name}, {"reason", why}});
+    conn_.reset();
+    schedule_reconnect();
+    return;
+  }
   if (!conn->failed) {
     conn->failed = true;
     ready_ = false;

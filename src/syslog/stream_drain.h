@@ -59,6 +59,7 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   ConnectionPtr conn_;  // the current connection, ready or being set up; null between attempts
   bool ready_ = false;  // conn_ is connected (and handshaken) and not failed
   bool writing_ = false;
+  bool awaiting_peer_verdict_ = false;  // TLS 1.3 mutual TLS: first write held (see on_ready)
   bool ever_connected_ = false;
   bool stopping_ = false;
   bool deadline_passed_ = false;

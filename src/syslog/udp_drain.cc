@@ -16,6 +16,7 @@ UdpDrain::UdpDrain(asio::io_context& ioc, DrainConfig config)
       resolver_(ioc),
       socket_(ioc),
       retry_timer_(ioc),
+      stop_timer_(ioc),
       backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()) {}
 
 void UdpDrain::start() { open(); }
@@ -106,17 +107,21 @@ void UdpDrain::send_from(std::size_t frame, std::size_t offset) {
   write_next();
 }
 
-void UdpDrain::stop(std::chrono::steady_clock::time_point, std::function<void()> done) {
-  // Sends never wait on the receiver, so the flush below takes no network round trip and
-  // needs no deadline of its own.
+void UdpDrain::stop(std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
   done_ = std::move(done);
   stopping_ = true;
   queue_.close();
-  if (!open_) {
-    finish();
-    return;
+  // Sends never wait on the receiver, but opening the socket may still be under way (a resolve
+  // in flight, or a retry after a failed one): the deadline bounds that.
+  stop_timer_.expires_at(deadline);
+  stop_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->finish();
+  });
+  if (open_) {
+    if (!sending_) write_next();
+  } else {
+    retry_timer_.cancel();  // between attempts: try again at once; a resolve in flight goes on
   }
-  if (!sending_) write_next();
 }
 
 void UdpDrain::finish() {
@@ -129,6 +134,7 @@ void UdpDrain::finish() {
     batch_.clear();
     drop_queued(DropReason::Shutdown);
     retry_timer_.cancel();
+    stop_timer_.cancel();
     resolver_.cancel();
     error_code ignored;
     socket_.close(ignored);

@@ -31,6 +31,7 @@ class UdpDrain final : public DrainBase, public std::enable_shared_from_this<Udp
   boost::asio::ip::udp::resolver resolver_;
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer stop_timer_;
   Backoff backoff_;
   FrameBatch batch_;
   std::size_t next_frame_ = 0;  // first frame of batch_ not yet sent or counted

@@ -304,3 +304,105 @@ TEST_CASE("the event filter is applied before anything else and counted") {
   CHECK(source->counters().filtered.get() > 0);
   sim.stop();
 }
+
+TEST_CASE("tokens that expire mid-stream are renewed ahead of time and the stream goes on") {
+  cfsim::SimulatorOptions o = sim_options(0);
+  o.workload.rate = 5000;
+  o.uaa.expires_in_seconds = 2;
+  cfsim::Simulator sim(o);
+  sim.start();
+  cfsim::FaultSettings f;
+  f.drop_every_envelopes = 2000;  // ~0.4 s at 5000/s: every reconnect shows the current token
+  sim.set_faults(f);
+  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
+  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
+  REQUIRE(endpoints);
+  for (FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
+    auto tokens = make_tokens(sim, endpoints->uaa);  // real clock, 60 s margin: renews at half-life
+    Recorder rec;
+    auto source = make_firehose_source(
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints->doppler : endpoints->rlp, "expiry"), tokens,
+        {&rec});
+    source->start();
+    // Several token lifetimes: the stream must keep flowing across them.
+    CHECK(wait_until([&] { return tokens.tokens_fetched() >= 3; }, 20s));
+    const std::size_t before = rec.size();
+    CHECK(wait_until([&] { return rec.size() > before + 500; }, 10s));
+    source->stop();
+    CHECK(source->counters().reconnects.get() >= 2);
+    CHECK(source->counters().auth_refusals.get() == 0);  // renewed before the firehose refused it
+  }
+  sim.stop();
+}
+
+TEST_CASE("malformed frames and batches are counted and skipped; the rest is delivered") {
+  constexpr std::uint64_t kTotal = 3000;
+  cfsim::SimulatorOptions o = sim_options(kTotal);
+  o.workload.malformed_share = 0.05;
+  o.rlp_batch_size = 10;
+  cfsim::Simulator sim(o);
+  sim.start();
+  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
+  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
+  REQUIRE(endpoints);
+  for (FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
+    auto tokens = make_tokens(sim, endpoints->uaa);
+    Recorder rec;
+    auto source = make_firehose_source(
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints->doppler : endpoints->rlp,
+                           api == FirehoseApi::V1 ? "bad-v1" : "bad-v2"),
+        tokens, {&rec});
+    source->start();
+    // A malformed seq has no envelope; every other seq arrives.
+    std::uint64_t good = 0;
+    for (std::uint64_t seq = 0; seq < kTotal; ++seq) {
+      good += sim.workload().kind(seq) == cfsim::Workload::Kind::Envelope ? 1 : 0;
+    }
+    REQUIRE(good < kTotal);
+    CHECK(wait_until([&] { return rec.size() >= good; }, 30s));
+    source->stop();
+    CHECK(rec.size() == good);
+    CHECK(source->counters().invalid.get() >= 1);
+    if (api == FirehoseApi::V1) CHECK(source->counters().invalid.get() == kTotal - good);
+    CHECK(source->counters().connects.get() == 1);  // bad input never costs the connection
+  }
+  sim.stop();
+}
+
+namespace {
+// Blocks its connection's thread once, long enough for the Traffic Controller to cut it off.
+class BlockingRecorder final : public EnvelopeHandler {
+ public:
+  explicit BlockingRecorder(std::chrono::milliseconds block) : block_(block) {}
+  void on_envelope(Envelope&) override {
+    if (++count_ == 100) std::this_thread::sleep_for(block_);  // the slow consumer under test
+  }
+  std::atomic<std::uint64_t> count_{0};
+
+ private:
+  std::chrono::milliseconds block_;
+};
+}  // namespace
+
+TEST_CASE("a connection cut off as a slow consumer is counted, and the alert seen by the other") {
+  cfsim::SimulatorOptions o = sim_options(0);
+  o.workload.rate = 20000;
+  o.slow_consumer_timeout = 1000ms;
+  o.write_bytes = 16 * 1024;
+  cfsim::Simulator sim(o);
+  sim.start();
+  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
+  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
+  REQUIRE(endpoints);
+  auto tokens = make_tokens(sim, endpoints->uaa);
+  BlockingRecorder slow(6000ms);
+  Recorder healthy;
+  auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints->doppler, "slow", 2), tokens,
+                                     {&slow, &healthy});
+  source->start();
+  // The simulator cuts the blocked connection after 1 s and tells the other one with a
+  // doppler_proxy.slow_consumer CounterEvent (PROTOCOLS.md 2.4).
+  CHECK(wait_until([&] { return source->counters().slow_consumer.get() >= 1; }, 20s));
+  CHECK(wait_until([&] { return sim.counters().slow_consumer_cutoffs >= 1; }, 20s));
+  source->stop();
+}
