@@ -52,6 +52,13 @@ void FirehoseConnection::warn(std::string_view message, std::string_view reason)
                       {"reason", reason}});
 }
 
+SessionEnd FirehoseConnection::connect_failed(const std::string& reason) {
+  if (stopping_) return SessionEnd::Stopped;
+  ctx_.counters->connect_failures.add();
+  warn("firehose connection failed", reason);
+  return SessionEnd::Failed;
+}
+
 std::string FirehoseConnection::host_header() const {
   const bool default_port = ctx_.url.port == (ctx_.url.tls ? 443 : 80);
   const std::string host =

@@ -67,6 +67,8 @@ class FirehoseConnection {
   // What stop() calls to end the current stream (set by the session; run on the io thread).
   void set_abort(std::function<void()> abort) { abort_ = std::move(abort); }
   void warn(std::string_view message, std::string_view reason);
+  // A connection attempt failed: counted and logged (or Stopped when stop() caused it).
+  SessionEnd connect_failed(const std::string& reason);
   // host[:port] as the Host header wants it (the port only when not the scheme's default).
   [[nodiscard]] std::string host_header() const;
 

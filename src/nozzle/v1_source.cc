@@ -37,24 +37,17 @@ class V1Connection final : public FirehoseConnection {
       set_abort([&ws] { beast::get_lowest_layer(ws).close(); });
       std::string err = co_await connect(beast::get_lowest_layer(ws));
       if (err.empty()) err = co_await handshake(ws.next_layer());
-      if (!err.empty()) co_return failed(err);
+      if (!err.empty()) co_return connect_failed(err);
       co_return co_await run(ws, token);
     }
     websocket::stream<beast::tcp_stream> ws(ioc_);
     set_abort([&ws] { beast::get_lowest_layer(ws).close(); });
     const std::string err = co_await connect(beast::get_lowest_layer(ws));
-    if (!err.empty()) co_return failed(err);
+    if (!err.empty()) co_return connect_failed(err);
     co_return co_await run(ws, token);
   }
 
  private:
-  SessionEnd failed(const std::string& reason) {
-    if (stopping_) return SessionEnd::Stopped;
-    ctx_.counters->connect_failures.add();
-    warn("firehose connection failed", reason);
-    return SessionEnd::Failed;
-  }
-
   template <class Ws>
   asio::awaitable<SessionEnd> run(Ws& ws, const std::string& token) {
     beast::get_lowest_layer(ws).expires_never();
@@ -81,7 +74,7 @@ class V1Connection final : public FirehoseConnection {
         warn("firehose refused the token", response.body());
         co_return SessionEnd::AuthRefused;
       }
-      co_return failed(response.result_int() != 0
+      co_return connect_failed(response.result_int() != 0
                            ? "websocket upgrade refused with HTTP " + std::to_string(response.result_int())
                            : "websocket handshake failed: " + ec.message());
     }

@@ -32,24 +32,17 @@ class V2Connection final : public FirehoseConnection {
       set_abort([&stream] { beast::get_lowest_layer(stream).close(); });
       std::string err = co_await connect(beast::get_lowest_layer(stream));
       if (err.empty()) err = co_await handshake(stream);
-      if (!err.empty()) co_return failed(err);
+      if (!err.empty()) co_return connect_failed(err);
       co_return co_await run(stream, token);
     }
     beast::tcp_stream stream(ioc_);
     set_abort([&stream] { stream.close(); });
     const std::string err = co_await connect(stream);
-    if (!err.empty()) co_return failed(err);
+    if (!err.empty()) co_return connect_failed(err);
     co_return co_await run(stream, token);
   }
 
  private:
-  SessionEnd failed(const std::string& reason) {
-    if (stopping_) return SessionEnd::Stopped;
-    ctx_.counters->connect_failures.add();
-    warn("firehose connection failed", reason);
-    return SessionEnd::Failed;
-  }
-
   template <class Stream>
   asio::awaitable<SessionEnd> run(Stream& stream, const std::string& token) {
     http::request<http::empty_body> req{
@@ -68,14 +61,14 @@ class V2Connection final : public FirehoseConnection {
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (!ec) co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return failed("RLP gateway request failed: " + ec.message());
+    if (ec) co_return connect_failed("RLP gateway request failed: " + ec.message());
     const unsigned status = parser.get().result_int();
     if (status == 404) {
       // The gateway answers every auth failure with 404 (PROTOCOLS.md 4.2).
       warn("RLP gateway refused the token (404)", "");
       co_return SessionEnd::AuthRefused;
     }
-    if (status != 200) co_return failed("RLP gateway answered HTTP " + std::to_string(status));
+    if (status != 200) co_return connect_failed("RLP gateway answered HTTP " + std::to_string(status));
     session_up();
 
     sse_.reset();

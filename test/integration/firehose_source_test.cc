@@ -120,6 +120,14 @@ cfapi::TokenProvider make_tokens(const cfsim::Simulator& sim, const std::string&
                               cfapi::TlsOptions{.ca_file = sim.ca_file()}, std::move(clock));
 }
 
+// The simulator's endpoints, found as the nozzle finds them (API root links).
+cfapi::Endpoints discover_sim(const cfsim::Simulator& sim) {
+  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
+  auto found = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
+  REQUIRE_MESSAGE(found, found.error());
+  return *found;
+}
+
 SourceConfig source_config(const cfsim::Simulator& sim, const std::string& endpoint, const std::string& sub,
                            int connections = 1) {
   SourceConfig c;
@@ -154,14 +162,12 @@ TEST_CASE("one workload read over v1 and over v2 gives the same envelopes, all s
   constexpr std::uint64_t kTotal = 3000;
   cfsim::Simulator sim(sim_options(kTotal));
   sim.start();
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE_MESSAGE(endpoints, endpoints.error());
-  CHECK(endpoints->doppler.rfind("wss://", 0) == 0);
-  CHECK(endpoints->rlp.rfind("https://", 0) == 0);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  CHECK(endpoints.doppler.rfind("wss://", 0) == 0);
+  CHECK(endpoints.rlp.rfind("https://", 0) == 0);
 
-  const auto v1 = read_all(FirehoseApi::V1, sim, endpoints->doppler, endpoints->uaa, kTotal);
-  const auto v2 = read_all(FirehoseApi::V2, sim, endpoints->rlp, endpoints->uaa, kTotal);
+  const auto v1 = read_all(FirehoseApi::V1, sim, endpoints.doppler, endpoints.uaa, kTotal);
+  const auto v2 = read_all(FirehoseApi::V2, sim, endpoints.rlp, endpoints.uaa, kTotal);
   REQUIRE(v1.size() == kTotal);
   REQUIRE(v2.size() == kTotal);
 
@@ -188,12 +194,10 @@ TEST_CASE("two connections with one subscription id split the stream with no dup
   o.workload.rate = 4000;  // a second long, so that both connections are up while it flows
   cfsim::Simulator sim(o);
   sim.start();
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
-  auto tokens = make_tokens(sim, endpoints->uaa);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  auto tokens = make_tokens(sim, endpoints.uaa);
   Recorder a, b;
-  auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints->doppler, "shared", 2), tokens,
+  auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints.doppler, "shared", 2), tokens,
                                      {&a, &b});
   source->start();
   // Both connections must be up before the stream is judged.
@@ -220,14 +224,12 @@ TEST_CASE("dropped connections are re-established with backoff and counted") {
   cfsim::FaultSettings f;
   f.drop_every_envelopes = 500;
   sim.set_faults(f);
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
   for (FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
-    auto tokens = make_tokens(sim, endpoints->uaa);
+    auto tokens = make_tokens(sim, endpoints.uaa);
     Recorder rec;
     auto source = make_firehose_source(
-        api, source_config(sim, api == FirehoseApi::V1 ? endpoints->doppler : endpoints->rlp, "drops"), tokens, {&rec});
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints.doppler : endpoints.rlp, "drops"), tokens, {&rec});
     source->start();
     CHECK(wait_until([&] { return source->counters().reconnects.get() >= 3; }, 20s));
     source->stop();
@@ -246,15 +248,13 @@ TEST_CASE("a refused token is renewed once per refusal, not once per connection"
   o.uaa.expires_in_seconds = 1;
   cfsim::Simulator sim(o);
   sim.start();
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
 
   for (FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
     // A provider whose clock stands still believes its first token is good forever, so the
     // firehose has to refuse it (401 on v1, 404 on v2) before a new one is fetched.
     const auto frozen = std::chrono::steady_clock::now();
-    auto tokens = make_tokens(sim, endpoints->uaa, [frozen] { return frozen; }, 0s);
+    auto tokens = make_tokens(sim, endpoints.uaa, [frozen] { return frozen; }, 0s);
     REQUIRE(tokens.token());
     const auto issued_before = sim.counters().tokens_issued;
     // Not synchronisation: the token's real one-second lifetime at the simulator must pass.
@@ -262,7 +262,7 @@ TEST_CASE("a refused token is renewed once per refusal, not once per connection"
 
     Recorder a, b;
     auto source = make_firehose_source(
-        api, source_config(sim, api == FirehoseApi::V1 ? endpoints->doppler : endpoints->rlp, "refresh", 2), tokens,
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints.doppler : endpoints.rlp, "refresh", 2), tokens,
         {&a, &b});
     source->start();
     CHECK(wait_until([&] { return a.size() > 100 && b.size() > 100; }, 15s));
@@ -280,12 +280,10 @@ TEST_CASE("the event filter is applied before anything else and counted") {
   constexpr std::uint64_t kTotal = 2000;
   cfsim::Simulator sim(sim_options(kTotal));
   sim.start();
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
-  auto tokens = make_tokens(sim, endpoints->uaa);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  auto tokens = make_tokens(sim, endpoints.uaa);
   Recorder rec;
-  SourceConfig cfg = source_config(sim, endpoints->rlp, "filtered");
+  SourceConfig cfg = source_config(sim, endpoints.rlp, "filtered");
   cfg.events = EventSet::none();
   cfg.events.add(EventType::CounterEvent);
   cfg.events.add(EventType::Error);
@@ -314,14 +312,12 @@ TEST_CASE("tokens that expire mid-stream are renewed ahead of time and the strea
   cfsim::FaultSettings f;
   f.drop_every_envelopes = 2000;  // ~0.4 s at 5000/s: every reconnect shows the current token
   sim.set_faults(f);
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
   for (FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
-    auto tokens = make_tokens(sim, endpoints->uaa);  // real clock, 60 s margin: renews at half-life
+    auto tokens = make_tokens(sim, endpoints.uaa);  // real clock, 60 s margin: renews at half-life
     Recorder rec;
     auto source = make_firehose_source(
-        api, source_config(sim, api == FirehoseApi::V1 ? endpoints->doppler : endpoints->rlp, "expiry"), tokens,
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints.doppler : endpoints.rlp, "expiry"), tokens,
         {&rec});
     source->start();
     // Several token lifetimes: the stream must keep flowing across them.
@@ -342,14 +338,12 @@ TEST_CASE("malformed frames and batches are counted and skipped; the rest is del
   o.rlp_batch_size = 10;
   cfsim::Simulator sim(o);
   sim.start();
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
   for (FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
-    auto tokens = make_tokens(sim, endpoints->uaa);
+    auto tokens = make_tokens(sim, endpoints.uaa);
     Recorder rec;
     auto source = make_firehose_source(
-        api, source_config(sim, api == FirehoseApi::V1 ? endpoints->doppler : endpoints->rlp,
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints.doppler : endpoints.rlp,
                            api == FirehoseApi::V1 ? "bad-v1" : "bad-v2"),
         tokens, {&rec});
     source->start();
@@ -391,13 +385,11 @@ TEST_CASE("a connection cut off as a slow consumer is counted, and the alert see
   o.write_bytes = 16 * 1024;
   cfsim::Simulator sim(o);
   sim.start();
-  cfapi::HttpClient http(cfapi::TlsOptions{.ca_file = sim.ca_file()});
-  auto endpoints = cfapi::discover(http, cfapi::Endpoints{.api = sim.base_url()});
-  REQUIRE(endpoints);
-  auto tokens = make_tokens(sim, endpoints->uaa);
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  auto tokens = make_tokens(sim, endpoints.uaa);
   BlockingRecorder slow(6000ms);
   Recorder healthy;
-  auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints->doppler, "slow", 2), tokens,
+  auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints.doppler, "slow", 2), tokens,
                                      {&slow, &healthy});
   source->start();
   // The simulator cuts the blocked connection after 1 s and tells the other one with a
