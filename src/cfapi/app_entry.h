@@ -31,8 +31,11 @@ struct GuidKey {
 
 struct GuidKeyHash {
   std::size_t operator()(const GuidKey& k) const noexcept {
-    // UUIDs are random in most bits; one multiply mixes the halves well enough for a table.
-    return static_cast<std::size_t>((k.hi ^ (k.lo * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full >> 16);
+    // A multiply spreads low bits upwards only: fold the high half down, then the product.
+    std::uint64_t x = k.hi ^ (k.lo * 0x9E3779B97F4A7C15ull);
+    x ^= x >> 32;
+    x *= 0xC2B2AE3D27D4EB4Full;
+    return static_cast<std::size_t>(x ^ (x >> 29));
   }
 };
 

@@ -41,6 +41,7 @@ class CachingEnricher final : public Enricher {
 
   [[nodiscard]] std::size_t held_envelopes() const { return held_count_; }
   [[nodiscard]] std::size_t held_bytes() const { return held_bytes_; }
+  [[nodiscard]] std::uint64_t front_misses() const { return reader_.front_misses(); }
 
   // The estimate the hold bound counts in. Pure; exposed for tests.
   static std::size_t estimated_bytes(const Envelope& env);
