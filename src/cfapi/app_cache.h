@@ -153,6 +153,9 @@ class AppCache {
   std::string warm_next_;
   std::size_t warm_apps_ = 0;
   std::size_t warm_requests_ = 0;
+  // While the warm-up runs, miss batches and warm-up pages take turns: misses alone would
+  // starve it on a busy firehose, and a page of 5000 apps answers more misses than a batch.
+  bool warm_turn_ = false;
   TimePoint pause_until_{};
   Backoff backoff_;
   RateLimiter limiter_;

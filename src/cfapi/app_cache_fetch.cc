@@ -1,5 +1,6 @@
 // The app cache's thread: what to ask Cloud Controller next, and when. Misses first (events
-// wait for them), then the warm-up, then refreshes (their old values are being served). One
+// wait for them; during the warm-up, miss batches and warm-up pages alternate), then the
+// warm-up, then refreshes (their old values are being served). One
 // request at a time, paced by --cc-rps, paused by 429 Retry-After and by backoff after failures.
 #include <algorithm>
 
@@ -76,11 +77,13 @@ AppCache::TimePoint AppCache::run_once(TimePoint now) {
   const bool warm_due = warm_state_ == Warm::Running;
   if (now < allowed) {
     if (misses_due || refreshes_due || warm_due) return std::min(wake, allowed);
-  } else if (misses_due) {
+  } else if (misses_due && !(warm_due && warm_turn_)) {
     fetch_guids(misses_, misses_since_, false, now);
+    warm_turn_ = true;
     return now;  // more may be due at once
   } else if (warm_due) {
     fetch_warm_page(now);
+    warm_turn_ = false;
     return now;
   } else if (refreshes_due) {
     fetch_guids(refreshes_, refreshes_since_, true, now);

@@ -253,6 +253,28 @@ TEST_CASE("app cache: warm-up lists every app by pages of 5000 and then needs no
   CHECK(cc.calls() == 3);
 }
 
+TEST_CASE("app cache: a steady stream of misses does not starve the warm-up") {
+  FakeAppSource cc;
+  cc.add(0, 20000);
+  ManualClock clock;
+  auto o = quick_options();
+  o.warm_up = true;
+  o.cc_rps = 100;  // one request per 10 ms
+  AppCache cache(o, cc, clock.fn(), [] { return 0.5; });
+  AppCacheReader reader(cache);
+  // Each 10 ms, a full batch of apps not seen before misses.
+  std::uint64_t next = 0;
+  for (int step = 0; step < 20 && !cache.warm(); ++step) {
+    for (std::size_t i = 0; i < o.max_batch; ++i) reader.lookup(app_guid(19999 - next++));
+    clock.advance(10ms);
+    drive(cache, clock);
+  }
+  // Four pages of 5000 with miss batches in between: warm within 8 requests, not after 200.
+  CHECK(cache.warm());
+  CHECK(cc.list_calls.size() == 4);
+  CHECK(cc.by_guid_calls.size() >= 3);
+}
+
 TEST_CASE("app cache: bounded entries; the least recently seen go first") {
   FakeAppSource cc;
   cc.add(0, 100);
