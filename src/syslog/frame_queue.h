@@ -24,11 +24,20 @@ namespace nozzle::syslog {
 
 // Frames taken by the writer, laid end to end, with each frame's length (UDP needs them).
 struct FrameBatch {
+  // Capacity kept across batches. A backlog (a drain outage) grows a batch far beyond it; that
+  // memory is given back when the batch is cleared, so the peak does not stay in RSS for good.
+  static constexpr std::size_t kRetainedBytes = 4u << 20;
+
   std::string bytes;
   std::vector<std::uint32_t> lengths;
   [[nodiscard]] std::size_t frames() const { return lengths.size(); }
   [[nodiscard]] bool empty() const { return lengths.empty(); }
   void clear() {
+    if (bytes.capacity() > kRetainedBytes) {
+      std::string().swap(bytes);
+      std::vector<std::uint32_t>().swap(lengths);
+      return;
+    }
     bytes.clear();
     lengths.clear();
   }
