@@ -234,6 +234,10 @@ class Pipeline:
         with urllib.request.urlopen(req, context=self.sim_ctx, timeout=10) as r:
             return r.read()
 
+    def cache_warm(self):
+        """The nozzle's app cache has listed every app (its log says so)."""
+        return "app cache warm-up done" in self.nozzle.stderr_text()
+
     def sink_status(self):
         return read_json(self.path("sink-status.json")) or {}
 
