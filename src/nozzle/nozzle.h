@@ -93,6 +93,17 @@ class Nozzle {
   std::unique_ptr<FirehoseSource> source_;
   std::unique_ptr<StatsServer> stats_;
 
+  // /stats/app's *_per_sec: rates over the interval since the previous sample (at least 1 s).
+  struct RateSample {
+    std::chrono::steady_clock::time_point at{};
+    std::uint64_t consume = 0;
+    std::uint64_t publish = 0;
+    std::uint64_t consume_per_sec = 0;
+    std::uint64_t publish_per_sec = 0;
+  };
+  mutable std::mutex rate_mutex_;
+  mutable RateSample rate_;
+
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_requested_ = false;  // guarded by mutex_

@@ -268,12 +268,26 @@ std::string Nozzle::render_stats_app() const {
   auto by = [&](EventType type) {
     return static_cast<std::int64_t>(s.received_by_type[static_cast<std::size_t>(type)].get());
   };
-  const auto uptime_s = std::max<std::int64_t>(
-      1, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_at_).count());
+  const std::uint64_t publish = t.sent_frames + t.stdout_messages;
+  std::uint64_t consume_rate = 0;
+  std::uint64_t publish_rate = 0;
+  {
+    std::lock_guard lock(rate_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (rate_.at == std::chrono::steady_clock::time_point{}) rate_.at = started_at_;
+    const double elapsed = std::chrono::duration<double>(now - rate_.at).count();
+    if (elapsed >= 1.0) {
+      rate_.consume_per_sec = static_cast<std::uint64_t>(static_cast<double>(t.received - rate_.consume) / elapsed);
+      rate_.publish_per_sec = static_cast<std::uint64_t>(static_cast<double>(publish - rate_.publish) / elapsed);
+      rate_ = RateSample{now, t.received, publish, rate_.consume_per_sec, rate_.publish_per_sec};
+    }
+    consume_rate = rate_.consume_per_sec;
+    publish_rate = rate_.publish_per_sec;
+  }
   const char* index = std::getenv("CF_INSTANCE_INDEX");
   std::string out = "{";
   json_field(out, "consume", static_cast<std::int64_t>(t.received));
-  json_field(out, "consume_per_sec", static_cast<std::int64_t>(t.received) / uptime_s);
+  json_field(out, "consume_per_sec", static_cast<std::int64_t>(consume_rate));
   json_field(out, "consume_fail", static_cast<std::int64_t>(t.invalid));
   json_field(out, "consume_http_start_stop", by(EventType::HttpStartStop));
   json_field(out, "consume_value_metric", by(EventType::ValueMetric));
@@ -284,8 +298,8 @@ std::string Nozzle::render_stats_app() const {
   json_field(out, "consume_unknown", by(EventType::Event));
   json_field(out, "ignored", static_cast<std::int64_t>(t.filtered));
   json_field(out, "forwarded", static_cast<std::int64_t>(t.formatted));
-  json_field(out, "publish", static_cast<std::int64_t>(t.sent_frames + t.stdout_messages));
-  json_field(out, "publish_per_sec", static_cast<std::int64_t>(t.sent_frames + t.stdout_messages) / uptime_s);
+  json_field(out, "publish", static_cast<std::int64_t>(publish));
+  json_field(out, "publish_per_sec", static_cast<std::int64_t>(publish_rate));
   json_field(out, "publish_fail", static_cast<std::int64_t>(t.dropped_frames));
   json_field(out, "slow_consumer_alert", static_cast<std::int64_t>(s.slow_consumer.get()));
   json_field(out, "subinupt_buffer", static_cast<std::int64_t>(t.queued_frames));

@@ -152,6 +152,28 @@ void run_end_to_end(const std::string& firehose) {
   INFO(promtool.output);
   CHECK(promtool.exit_code == 0);
 
+  // firehose-to-syslog's /stats/app keys, each counted; /health while all is well.
+  rapidjson::Document stats;
+  const std::string stats_text = nozzle.get("/stats/app");
+  stats.Parse(stats_text.c_str());
+  INFO(stats_text);
+  REQUIRE_FALSE(stats.HasParseError());
+  for (const char* key : {"consume", "consume_per_sec", "consume_fail", "consume_http_start_stop", "consume_value_metric",
+                          "consume_counter_event", "consume_log_message", "consume_error", "consume_container_metric",
+                          "consume_unknown", "ignored", "forwarded", "publish", "publish_per_sec", "publish_fail",
+                          "slow_consumer_alert", "subinupt_buffer", "instance_id"}) {
+    CHECK_MESSAGE(stats.HasMember(key), key);
+  }
+  CHECK(stats["consume"].GetInt64() == static_cast<std::int64_t>(kTotal));
+  CHECK(stats["consume_log_message"].GetInt64() + stats["consume_value_metric"].GetInt64() +
+            stats["consume_counter_event"].GetInt64() + stats["consume_container_metric"].GetInt64() +
+            stats["consume_http_start_stop"].GetInt64() + stats["consume_error"].GetInt64() ==
+        static_cast<std::int64_t>(kTotal));
+  CHECK(stats["forwarded"].GetInt64() == static_cast<std::int64_t>(kTotal));
+  CHECK(stats["publish"].GetInt64() == static_cast<std::int64_t>(kTotal));
+  CHECK(stats["publish_fail"].GetInt64() == 0);
+  CHECK(nozzle.get("/health").find("\"status\":\"ok\"") != std::string::npos);
+
   // SIGTERM: a clean exit.
   CHECK(nozzle.process->stop(15s) == 0);
 
