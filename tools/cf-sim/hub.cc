@@ -14,9 +14,13 @@ Claim StreamGroup::claim(std::uint64_t max, Clock::time_point now) {
       last_refill_ = now;
       tokens_ = burst;
     }
-    tokens_ = std::min(burst, tokens_ + rate_ * std::chrono::duration<double>(now - last_refill_).count());
-    last_refill_ = now;
-    max = std::min<std::uint64_t>(max, static_cast<std::uint64_t>(tokens_));
+    // Sessions on other threads may pass a reading older than the last one: it adds nothing
+    // (a negative balance, cast to an unsigned count, would lift the limit altogether).
+    if (now > last_refill_) {
+      tokens_ = std::min(burst, tokens_ + rate_ * std::chrono::duration<double>(now - last_refill_).count());
+      last_refill_ = now;
+    }
+    max = std::min<std::uint64_t>(max, static_cast<std::uint64_t>(std::max(0.0, tokens_)));
     tokens_ -= static_cast<double>(max);
   }
   Claim c;

@@ -74,12 +74,22 @@ TEST_CASE("cf-sim hub: one subscription id splits the stream, others get all of 
 }
 
 TEST_CASE("cf-sim hub: the rate limiter paces claims") {
-  cfsim::Hub hub(0, 1000);  // 1000/s, burst 10
+  cfsim::Hub hub(0, 1000);  // 1000/s, burst 100 (100 ms of rate)
   auto g = hub.join("k");
   const auto t0 = std::chrono::steady_clock::now();
-  CHECK(g->claim(1000, t0).count == 10);
+  CHECK(g->claim(1000, t0).count == 100);
   CHECK(g->claim(1000, t0).count == 0);
   CHECK(g->claim(1000, t0 + std::chrono::milliseconds(5)).count == 5);
+}
+
+TEST_CASE("cf-sim hub: a session's older clock reading does not lift the rate limit") {
+  cfsim::Hub hub(0, 1000);
+  auto g = hub.join("k");
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(g->claim(1000, t0 + std::chrono::milliseconds(10)).count == 100);
+  CHECK(g->claim(1000, t0).count == 0);  // read before the claim above, on another thread
+  CHECK(g->claim(1000, t0 + std::chrono::milliseconds(10)).count == 0);
+  CHECK(g->claim(1000, t0 + std::chrono::milliseconds(15)).count == 5);
 }
 
 TEST_CASE("cf-sim protojson: shape, int64 strings, base64 payloads, ToV2 tags") {
