@@ -31,7 +31,7 @@ FirehoseSession::FirehoseSession(std::unique_ptr<Transport> transport, StreamCon
                                  std::shared_ptr<StreamGroup> group, FirehoseFilter filter,
                                  std::shared_ptr<ConnectionCounters> conn)
     : StreamSession(std::move(transport), ctx.counters, std::move(conn),
-                    std::min<std::chrono::milliseconds>(std::chrono::milliseconds(50),
+                    std::min<std::chrono::milliseconds>(kMaxTick,
                                                         std::min(ctx.options.keepalive_timeout,
                                                                  ctx.options.slow_consumer_timeout) / 4),
                     ctx.options.slow_consumer_timeout),

@@ -31,6 +31,11 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   [[nodiscard]] const std::shared_ptr<ConnectionCounters>& counters() const { return conn_; }
 
  protected:
+  // The longest tick. A paced stream sends what its rate allows at each tick, stamping each
+  // envelope as it is sent, so the tick is the grain of its bursts: 5 ms keeps the latency a
+  // receiver measures from the stream's timestamps about the receiver, not about cf-sim.
+  static constexpr std::chrono::milliseconds kMaxTick{5};
+
   StreamSession(std::unique_ptr<Transport> transport, Counters& counters, std::shared_ptr<ConnectionCounters> conn,
                 std::chrono::milliseconds tick, std::chrono::milliseconds stall_timeout);
 
