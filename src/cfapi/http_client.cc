@@ -42,11 +42,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
 
 }  // namespace
 
-std::string HttpResponse::describe() const {
-  if (!error.empty()) return error;
-  return "HTTP " + std::to_string(status);
-}
-
 HttpClient::HttpClient(TlsOptions tls) : tls_(std::move(tls)) {
   global_init();
   curl_ = curl_easy_init();
@@ -108,23 +103,6 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
-}
-
-std::string form_escape(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char ch : value) {
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace nozzle::cfapi

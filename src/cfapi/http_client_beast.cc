@@ -227,11 +227,6 @@ asio::awaitable<HttpResponse> perform(Connection& c, const TlsOptions& options, 
 
 }  // namespace
 
-std::string HttpResponse::describe() const {
-  if (!error.empty()) return error;
-  return "HTTP " + std::to_string(status);
-}
-
 // `curl_` (the header's name for the opaque handle) holds the Connection here.
 HttpClient::HttpClient(TlsOptions tls) : tls_(std::move(tls)), curl_(new Connection(tls_)) {}
 
@@ -266,23 +261,6 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     result->error = "timed out after " + std::to_string(request.timeout.count()) + " ms";
   }
   return std::move(*result);
-}
-
-std::string form_escape(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char ch : value) {
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace nozzle::cfapi
