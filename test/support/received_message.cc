@@ -35,6 +35,18 @@ std::vector<ReceivedMessage> read_json_lines(
   return messages;
 }
 
+ReceivedMessage header_fields(const rapidjson::Value& o) {
+  return ReceivedMessage{.raw = json_string(o, "raw"),
+                         .pri = json_string(o, "pri"),
+                         .timestamp = json_string(o, "timestamp"),
+                         .hostname = json_string(o, "hostname"),
+                         .app_name = json_string(o, "app_name"),
+                         .procid = json_string(o, "procid"),
+                         .msgid = json_string(o, "msgid"),
+                         .structured_data = json_string(o, "structured_data"),
+                         .msg = json_string(o, "msg")};
+}
+
 std::string json_string(const rapidjson::Value& object, const char* key) {
   const auto it = object.FindMember(key);
   if (it == object.MemberEnd() || !it->value.IsString()) return {};

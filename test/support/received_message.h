@@ -38,6 +38,10 @@ std::vector<ReceivedMessage> read_json_lines(
     const std::filesystem::path& path,
     const std::function<ReceivedMessage(const rapidjson::Value& object)>& convert);
 
+// The raw message and header fields that both receivers' JSON templates write under the same
+// keys (raw, pri, timestamp, hostname, app_name, procid, msgid, structured_data, msg).
+ReceivedMessage header_fields(const rapidjson::Value& object);
+
 // The string member `key` of `object`, or "".
 std::string json_string(const rapidjson::Value& object, const char* key);
 

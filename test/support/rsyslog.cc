@@ -84,16 +84,8 @@ std::uint16_t read_port_file(const std::filesystem::path& path) {
 }
 
 ReceivedMessage from_fields(const rapidjson::Value& o) {
-  ReceivedMessage m{.raw = json_string(o, "raw"),
-                    .pri = json_string(o, "pri"),
-                    .version = json_string(o, "version"),
-                    .timestamp = json_string(o, "timestamp"),
-                    .hostname = json_string(o, "hostname"),
-                    .app_name = json_string(o, "app_name"),
-                    .procid = json_string(o, "procid"),
-                    .msgid = json_string(o, "msgid"),
-                    .structured_data = json_string(o, "structured_data"),
-                    .msg = json_string(o, "msg")};
+  ReceivedMessage m = header_fields(o);
+  m.version = json_string(o, "version");  // rsyslog has a property for it; syslog-ng does not
   const std::string sd = json_string(o, "sd");
   rapidjson::Document tree;
   tree.Parse(sd.c_str(), sd.size());

@@ -72,15 +72,7 @@ std::vector<std::string> command(const TempDir& dir, bool syntax_only) {
 }
 
 ReceivedMessage from_fields(const rapidjson::Value& o) {
-  ReceivedMessage m{.raw = json_string(o, "raw"),
-                    .pri = json_string(o, "pri"),
-                    .timestamp = json_string(o, "timestamp"),
-                    .hostname = json_string(o, "hostname"),
-                    .app_name = json_string(o, "app_name"),
-                    .procid = json_string(o, "procid"),
-                    .msgid = json_string(o, "msgid"),
-                    .structured_data = json_string(o, "structured_data"),
-                    .msg = json_string(o, "msg")};
+  ReceivedMessage m = header_fields(o);
   const auto sdata = o.FindMember("_SDATA");
   if (sdata == o.MemberEnd() || !sdata->value.IsObject()) return m;
   for (const auto& element : sdata->value.GetObject()) {
