@@ -22,6 +22,10 @@ class EnvelopeHandler {
  public:
   virtual ~EnvelopeHandler() = default;
   virtual void on_envelope(Envelope& env) = 0;
+  // Called on the connection's thread after the envelopes of one read from the network (a
+  // burst of websocket messages, a chunk of SSE events): what was held back per envelope
+  // (frames bound for the drains) goes on now, once per burst instead of once per envelope.
+  virtual void on_batch_end() {}
   // Called on the connection's thread every tick_interval, also while the stream is idle or
   // down, so that held envelopes can move on.
   virtual void on_tick() {}
