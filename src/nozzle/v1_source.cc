@@ -86,6 +86,7 @@ class V1Connection final : public FirehoseConnection {
       co_await ws.async_read(buffer_, asio::redirect_error(use_awaitable, ec));
       if (ec) break;
       on_frame(std::string_view(static_cast<const char*>(buffer_.cdata().data()), buffer_.size()));
+      ctx_.handler->on_batch_end();
     }
     if (stopping_) co_return SessionEnd::Stopped;
     if (ec == websocket::error::closed) {

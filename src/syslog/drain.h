@@ -10,6 +10,7 @@
 
 #include "syslog/drain_config.h"
 #include "syslog/drain_counters.h"
+#include "syslog/frame_queue.h"
 
 namespace nozzle::syslog {
 
@@ -20,6 +21,15 @@ class Drain {
   // Frames `message` (a whole SYSLOG-MSG) per the drain's framing and queues it. False when it
   // was dropped; the drain has already counted why (queue_full or too_large).
   [[nodiscard]] virtual bool push(std::string_view message) = 0;
+
+  // The batched form of push(), for a producer with many messages at once. stage() frames
+  // `message` into the producer's own `batch` without touching the drain (false, counted as
+  // produced and too_large, when it can never be sent); push_batch() then hands the whole batch
+  // to the queue at once (one lock, at most one wake-up of the writer), counts it, and leaves
+  // `batch` empty. Frames of a batch the queue cannot take are counted as queue_full (or
+  // shutdown). Any thread; one batch per producer.
+  [[nodiscard]] virtual bool stage(std::string_view message, FrameBatch& batch) = 0;
+  virtual void push_batch(FrameBatch& batch) = 0;
 
   [[nodiscard]] virtual const DrainConfig& config() const = 0;
   [[nodiscard]] virtual DrainCounters& counters() = 0;

@@ -39,6 +39,35 @@ bool DrainBase::push(std::string_view message) {
   return false;
 }
 
+bool DrainBase::stage(std::string_view message, FrameBatch& batch) {
+  const std::size_t size = message.size() + frame_overhead(config_.framing, message);
+  if (message.size() > config_.format.max_message_bytes || size > config_.queue_max_bytes || size > UINT32_MAX) {
+    counters_.produced.add();
+    counters_.dropped_too_large.add();
+    return false;
+  }
+  append_frame(config_.framing, message, batch.bytes);
+  batch.lengths.push_back(static_cast<std::uint32_t>(size));
+  return true;
+}
+
+void DrainBase::push_batch(FrameBatch& batch) {
+  const std::size_t frames = batch.frames();
+  if (frames == 0) return;
+  const std::size_t bytes = batch.bytes.size();
+  counters_.produced.add(frames);
+  // Up before the frames are visible to the writer, as in push().
+  counters_.queued_frames.add(static_cast<std::int64_t>(frames));
+  counters_.queued_bytes.add(static_cast<std::int64_t>(bytes));
+  const FrameQueue::AppendResult taken = queue_.append(batch);
+  if (taken.frames < frames) {
+    counters_.queued_frames.add(-static_cast<std::int64_t>(frames - taken.frames));
+    counters_.queued_bytes.add(-static_cast<std::int64_t>(bytes - taken.bytes));
+    counters_.dropped(taken.closed ? DropReason::Shutdown : DropReason::QueueFull).add(frames - taken.frames);
+  }
+  if (taken.wake) wake();
+}
+
 void DrainBase::batch_sent(const FrameBatch& batch) {
   counters_.sent_frames.add(batch.frames());
   counters_.sent_bytes.add(batch.bytes.size());

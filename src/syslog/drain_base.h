@@ -15,6 +15,8 @@ class DrainBase : public Drain {
   explicit DrainBase(DrainConfig config);
 
   [[nodiscard]] bool push(std::string_view message) final;
+  [[nodiscard]] bool stage(std::string_view message, FrameBatch& batch) final;
+  void push_batch(FrameBatch& batch) final;
   [[nodiscard]] const DrainConfig& config() const final { return config_; }
   [[nodiscard]] DrainCounters& counters() final { return counters_; }
 

@@ -1,5 +1,6 @@
 #include "syslog/frame_queue.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace nozzle::syslog {
@@ -22,6 +23,38 @@ FrameQueue::PushResult FrameQueue::push(std::string_view message, Framing framin
     return PushResult::QueuedWake;
   }
   return PushResult::Queued;
+}
+
+FrameQueue::AppendResult FrameQueue::append(FrameBatch& batch) {
+  AppendResult result;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) {
+      result.closed = true;
+    } else {
+      const std::size_t frame_room = max_frames_ - std::min(max_frames_, pending_.lengths.size());
+      const std::size_t byte_room = max_bytes_ - std::min(max_bytes_, pending_.bytes.size());
+      const std::size_t limit = std::min(batch.lengths.size(), frame_room);
+      while (result.frames < limit && result.bytes + batch.lengths[result.frames] <= byte_room) {
+        result.bytes += batch.lengths[result.frames++];
+      }
+      if (result.frames == batch.lengths.size() && pending_.empty()) {
+        // The usual case with a keen writer: the batch becomes the queue, without a copy.
+        std::swap(pending_.bytes, batch.bytes);
+        std::swap(pending_.lengths, batch.lengths);
+      } else if (result.frames > 0) {
+        pending_.bytes.append(batch.bytes.data(), result.bytes);
+        pending_.lengths.insert(pending_.lengths.end(), batch.lengths.begin(),
+                                batch.lengths.begin() + static_cast<std::ptrdiff_t>(result.frames));
+      }
+      if (result.frames > 0 && writer_idle_) {
+        writer_idle_ = false;
+        result.wake = true;
+      }
+    }
+  }
+  batch.clear();
+  return result;
 }
 
 std::size_t FrameQueue::take(FrameBatch& batch) {

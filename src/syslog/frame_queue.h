@@ -8,6 +8,10 @@
 // The writer is woken at most once per idle period: push() returns Wake when the writer had
 // declared itself idle (take() found nothing) and nobody has woken it since.
 //
+// A firehose thread hands over frames a burst at a time: it frames them into a FrameBatch of
+// its own (no lock), then append() moves the whole batch in under one lock, with at most one
+// wake-up, instead of a lock, three counter updates and possibly a wake-up per frame.
+//
 // Later a spilling queue (disk spool) can take this class's place behind the same methods.
 #pragma once
 
@@ -46,11 +50,22 @@ struct FrameBatch {
 class FrameQueue {
  public:
   enum class PushResult { Queued, QueuedWake, Full, TooLarge, Closed };
+  struct AppendResult {
+    std::size_t frames = 0;  // taken into the queue: the batch's first `frames` frames
+    std::size_t bytes = 0;   // their bytes, framing included
+    bool wake = false;       // the writer is idle: wake it
+    bool closed = false;     // nothing taken because the queue is closed
+  };
 
   FrameQueue(std::size_t max_frames, std::size_t max_bytes);
 
   // Frames `message` and appends it. Thread-safe.
   [[nodiscard]] PushResult push(std::string_view message, Framing framing);
+
+  // Moves the frames of `batch` (framed with append_frame) into the queue: as many as the
+  // bounds allow, from the front; the rest are the caller's to count as dropped. Leaves `batch`
+  // empty, with buffers to reuse. Thread-safe.
+  AppendResult append(FrameBatch& batch);
 
   // Writer side: swaps everything queued into `batch` (which must be empty) and returns the
   // number of frames. When nothing is queued, marks the writer idle and returns 0.

@@ -126,3 +126,105 @@ TEST_CASE("drain accounting: produced == sent + dropped + queued at every step")
   check_invariant(c);
   CHECK(c.produced.get() == 7);
 }
+
+TEST_CASE("append moves a producer's batch in at once: a prefix within the bounds, one wake") {
+  FrameQueue q(4, 40);
+  FrameBatch mine;
+  append_frame(Framing::OctetCounting, "<1>1 a\n", mine.bytes);  // 9 bytes
+  mine.lengths.push_back(9);
+  append_frame(Framing::OctetCounting, "<1>1 bb\n", mine.bytes);  // 10 bytes
+  mine.lengths.push_back(10);
+
+  FrameBatch writer;
+  CHECK(q.take(writer) == 0);  // the writer is idle
+  auto r = q.append(mine);
+  CHECK(r.frames == 2);
+  CHECK(r.bytes == 19);
+  CHECK(r.wake);
+  CHECK_FALSE(r.closed);
+  CHECK(mine.empty());
+  CHECK(mine.bytes.empty());
+
+  // Bounded in bytes: 19 queued + 9 + 10 fit in 40, the next 10 does not.
+  for (const char* m : {"<1>1 c\n", "<1>1 dd\n", "<1>1 ee\n"}) {
+    const std::string_view msg(m);
+    append_frame(Framing::OctetCounting, msg, mine.bytes);
+    mine.lengths.push_back(static_cast<std::uint32_t>(msg.size() + frame_overhead(Framing::OctetCounting, msg)));
+  }
+  r = q.append(mine);
+  CHECK(r.frames == 2);
+  CHECK(r.bytes == 19);
+  CHECK_FALSE(r.wake);  // already woken, not yet taken
+  CHECK(mine.empty());  // the rest is the caller's to count
+
+  CHECK(q.take(writer) == 4);
+  CHECK(writer.bytes == "7 <1>1 a\n8 <1>1 bb\n7 <1>1 c\n8 <1>1 dd\n");
+  CHECK(writer.lengths == std::vector<std::uint32_t>{9, 10, 9, 10});
+
+  // Bounded in frames.
+  FrameQueue small(1, 1000);
+  for (int i = 0; i < 3; ++i) {
+    append_frame(Framing::Lf, "x", mine.bytes);
+    mine.lengths.push_back(2);
+  }
+  r = small.append(mine);
+  CHECK(r.frames == 1);
+  CHECK(small.frames() == 1);
+
+  small.close();
+  append_frame(Framing::Lf, "y", mine.bytes);
+  mine.lengths.push_back(2);
+  r = small.append(mine);
+  CHECK(r.closed);
+  CHECK(r.frames == 0);
+  CHECK(mine.empty());
+}
+
+TEST_CASE("drain accounting holds for staged batches: too large at stage, queue_full and shutdown at push") {
+  DrainConfig cfg;
+  cfg.framing = Framing::OctetCounting;
+  cfg.queue_max_frames = 3;
+  cfg.format.max_message_bytes = 600;
+  RecordingDrain d(cfg);
+  auto& c = d.counters();
+  FrameBatch mine;
+
+  CHECK(d.write_all(true) == 0);  // the writer is idle
+  CHECK(d.stage("<13>1 one\n", mine));
+  CHECK(d.stage("<13>1 two\n", mine));
+  CHECK_FALSE(d.stage(std::string(601, 'x'), mine));
+  CHECK(c.dropped_too_large.get() == 1);
+  CHECK(c.produced.get() == 1);  // staged frames are not the drain's yet
+  check_invariant(c);
+  CHECK(d.wakes == 0);
+
+  d.push_batch(mine);
+  CHECK(mine.empty());
+  CHECK(d.wakes == 1);
+  CHECK(c.produced.get() == 3);
+  CHECK(c.queued_frames.get() == 2);
+  CHECK(c.queued_bytes.get() == 26);
+  check_invariant(c);
+
+  for (const char* m : {"<13>1 3\n", "<13>1 4\n", "<13>1 5\n"}) CHECK(d.stage(m, mine));
+  d.push_batch(mine);  // one fits (3 frames at most)
+  CHECK(d.wakes == 1);
+  CHECK(c.queued_frames.get() == 3);
+  CHECK(c.dropped_queue_full.get() == 2);
+  check_invariant(c);
+
+  CHECK(d.write_all(true) == 3);
+  CHECK(c.sent_frames.get() == 3);
+  CHECK(c.queued_bytes.get() == 0);
+  check_invariant(c);
+
+  bool done = false;
+  d.stop({}, [&] { done = true; });
+  CHECK(done);
+  CHECK(d.stage("<13>1 late\n", mine));
+  d.push_batch(mine);
+  CHECK(c.dropped_shutdown.get() == 1);
+  CHECK(c.queued_frames.get() == 0);
+  check_invariant(c);
+  CHECK(c.produced.get() == 7);
+}
