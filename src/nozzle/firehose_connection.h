@@ -1,5 +1,5 @@
 // One firehose connection: its own thread and io_context, a reconnect loop with capped jittered
-// backoff, and one session at a time (V1Session: websocket; V2Session: SSE). Internal to the
+// backoff, and one session at a time (V1Connection: websocket; V2Connection: SSE). Internal to the
 // sources; only v1_source.cc, v2_source.cc and firehose_connection.cc include it (Beast).
 #pragma once
 
