@@ -109,12 +109,28 @@ asio::awaitable<std::string> FirehoseConnection::handshake(TlsStream& tls) {
   co_return std::string();
 }
 
+void FirehoseConnection::watch_idle(std::function<void()> on_idle) {
+  on_idle_ = std::move(on_idle);
+  activity_seen_ = activity_;
+  activity_seen_at_ = std::chrono::steady_clock::now();
+}
+
 asio::awaitable<void> FirehoseConnection::ticks() {
   error_code ec;
   while (!stopping_) {
     tick_timer_.expires_after(ctx_.config.tick_interval);
     co_await tick_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (stopping_) break;
+    if (on_idle_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (activity_ != activity_seen_) {
+        activity_seen_ = activity_;
+        activity_seen_at_ = now;
+      } else if (now - activity_seen_at_ >= ctx_.config.idle_timeout) {
+        // Called once: the session ends, and the next one sets its own watch.
+        std::exchange(on_idle_, nullptr)();
+      }
+    }
     ctx_.handler->on_tick();
   }
 }
@@ -132,6 +148,7 @@ asio::awaitable<void> FirehoseConnection::loop() {
       end = co_await session(*token);
       session_down();
       set_abort(nullptr);
+      watch_idle(nullptr);
       if (end == SessionEnd::AuthRefused) {
         ctx_.counters->auth_refusals.add();
         ctx_.tokens->invalidate(*token);

@@ -1,5 +1,5 @@
 // One firehose connection: its own thread and io_context, a reconnect loop with capped jittered
-// backoff, and one session at a time (V1Session: websocket; V2Session: SSE). Internal to the
+// backoff, and one session at a time (V1Connection: websocket; V2Connection: SSE). Internal to the
 // sources; only v1_source.cc, v2_source.cc and firehose_connection.cc include it (Beast).
 #pragma once
 
@@ -13,6 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -66,6 +68,11 @@ class FirehoseConnection {
   void session_down();
   // What stop() calls to end the current stream (set by the session; run on the io thread).
   void set_abort(std::function<void()> abort) { abort_ = std::move(abort); }
+  // Idle detection without a timer per read: the session calls note_activity() after each
+  // read (a counter bump), and the tick timer calls `on_idle` once no read has come for
+  // idle_timeout. watch_idle(nullptr) ends the watch; a session's end ends it too.
+  void watch_idle(std::function<void()> on_idle);
+  void note_activity() { ++activity_; }
   void warn(std::string_view message, std::string_view reason);
   // A connection attempt failed: counted and logged (or Stopped when stop() caused it).
   SessionEnd connect_failed(const std::string& reason);
@@ -84,6 +91,10 @@ class FirehoseConnection {
   boost::asio::steady_timer tick_timer_;
   Backoff backoff_;
   std::function<void()> abort_;
+  std::function<void()> on_idle_;
+  std::uint64_t activity_ = 0;
+  std::uint64_t activity_seen_ = 0;
+  std::chrono::steady_clock::time_point activity_seen_at_;
   bool up_ = false;
   bool ever_up_ = false;
   std::thread thread_;

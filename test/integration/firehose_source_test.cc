@@ -398,3 +398,54 @@ TEST_CASE("a connection cut off as a slow consumer is counted, and the alert see
   CHECK(wait_until([&] { return sim.counters().slow_consumer_cutoffs >= 1; }, 20s));
   source->stop();
 }
+
+TEST_CASE("v1 over TLS and plain ws: pings are answered, and stop() ends the stream with close 1000") {
+  for (const bool tls : {true, false}) {
+    INFO("tls " << tls);
+    cfsim::SimulatorOptions o = sim_options(0);
+    o.tls = tls;
+    o.workload.rate = 2000;
+    o.ping_interval = 20ms;  // dozens of ping rounds while the test runs
+    o.keepalive_timeout = 300ms;
+    cfsim::Simulator sim(o);
+    sim.start();
+    const cfapi::Endpoints endpoints = discover_sim(sim);
+    CHECK(endpoints.doppler.rfind(tls ? "wss://" : "ws://", 0) == 0);
+    auto tokens = make_tokens(sim, endpoints.uaa);
+    Recorder rec;
+    auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints.doppler, "pings"), tokens, {&rec});
+    source->start();
+    CHECK(wait_until([&] { return rec.size() >= 2000; }, 15s));  // about a second of pings
+    source->stop();
+    CHECK(source->counters().connects.get() == 1);
+    CHECK(source->counters().slow_consumer.get() == 0);
+    CHECK(sim.counters().keepalive_timeouts == 0);
+    CHECK(wait_until([&] {
+      const auto c = sim.counters().connections;
+      return c.size() == 1 && !c[0].open && c[0].close_reason == "client";
+    }, 5s));
+    sim.stop();
+  }
+}
+
+TEST_CASE("v1: a stream silent for idle_timeout is dropped and opened again") {
+  cfsim::SimulatorOptions o = sim_options(20);  // twenty envelopes, then silence
+  o.ping_interval = 60s;                        // only the first ping
+  cfsim::Simulator sim(o);
+  sim.start();
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  auto tokens = make_tokens(sim, endpoints.uaa);
+  Recorder rec;
+  SourceConfig cfg = source_config(sim, endpoints.doppler, "idle");
+  cfg.idle_timeout = 300ms;
+  auto source = make_firehose_source(FirehoseApi::V1, cfg, tokens, {&rec});
+  const auto started = std::chrono::steady_clock::now();
+  source->start();
+  CHECK(wait_until([&] { return source->counters().reconnects.get() >= 2; }, 10s));
+  // Each silent session lasts idle_timeout (give or take a tick), not much less.
+  CHECK(std::chrono::steady_clock::now() - started >= 2 * cfg.idle_timeout);
+  source->stop();
+  CHECK(rec.size() == 20);
+  CHECK(source->counters().connect_failures.get() == 0);
+  sim.stop();
+}
