@@ -73,6 +73,12 @@ class FirehoseConnection {
   // idle_timeout. watch_idle(nullptr) ends the watch; a session's end ends it too.
   void watch_idle(std::function<void()> on_idle);
   void note_activity() { ++activity_; }
+  // More of the stream already waits in the kernel's buffer: the burst goes on, and its
+  // envelopes are better handed to the drains together (one writer wake-up per burst).
+  static bool more_waiting(boost::beast::tcp_stream& tcp) {
+    boost::system::error_code ec;
+    return tcp.socket().available(ec) > 0 && !ec;
+  }
   void warn(std::string_view message, std::string_view reason);
   // A connection attempt failed: counted and logged (or Stopped when stop() caused it).
   SessionEnd connect_failed(const std::string& reason);

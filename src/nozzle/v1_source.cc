@@ -151,7 +151,12 @@ class V1Connection final : public FirehoseConnection {
           break;
         }
       }
-      ctx_.handler->on_batch_end();
+      // A TLS read returns one record (~16 KiB); when more of the burst is waiting, read it
+      // first, so that the whole burst goes to the drains at once. The pipeline bounds what it
+      // holds back meanwhile.
+      if (event.kind != ws::Event::Kind::NeedMore || stopping_ || !more_waiting(beast::get_lowest_layer(stream))) {
+        ctx_.handler->on_batch_end();
+      }
 
       if (event.kind == ws::Event::Kind::Close) {
         const std::string reason(event.payload);

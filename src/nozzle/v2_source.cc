@@ -86,7 +86,8 @@ class V2Connection final : public FirehoseConnection {
       const std::size_t n = chunk_.size() - parser.get().body().size;
       sse_.feed(std::string_view(chunk_.data(), n),
                 [this](std::string_view name, std::string_view data) { on_event(name, data); });
-      ctx_.handler->on_batch_end();
+      // As on v1: while more of the burst waits in the kernel, read it before handing over.
+      if (closing_ || stopping_ || !more_waiting(beast::get_lowest_layer(stream))) ctx_.handler->on_batch_end();
       if (closing_) co_return SessionEnd::Closing;
     }
     if (stopping_) co_return SessionEnd::Stopped;
