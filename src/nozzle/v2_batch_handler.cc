@@ -51,7 +51,7 @@ std::string_view slot_name(Slot s) {
 
 }  // namespace
 
-void V2BatchHandler::reset(EnvelopeRun& out, const rapidjson::MemoryStream& stream) {
+void V2BatchHandler::reset(EnvelopeRun& out, rapidjson::InsituStringStream& stream) {
   out_ = &out;
   stream_ = &stream;
   depth_ = 0;
