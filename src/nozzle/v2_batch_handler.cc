@@ -111,13 +111,15 @@ V2BatchHandler::Slot V2BatchHandler::key_slot(std::string_view k) {
       if (k == "event") return Slot::Event;
       return Slot::Ignore;
     case State::Tags:
-      map_key_.assign(k);
+      map_key_ = k;
+      map_key_id_ = classify_tag(k);
       return Slot::TagValue;
     case State::DeprecatedTags:
-      map_key_.assign(k);
+      map_key_ = k;
+      map_key_id_ = classify_tag(k);
       return Slot::DeprecatedValue;
     case State::Metrics:
-      map_key_.assign(k);
+      map_key_ = k;
       return Slot::GaugeValue;
     case State::DeprecatedValue:
       if (k == "text") return Slot::ValueText;
@@ -188,7 +190,7 @@ bool V2BatchHandler::start_container(Slot slot) {
     case Slot::Metrics: return push(State::Metrics);
     case Slot::GaugeValue:
       metric_ = &env_.metric(map_key_);
-      metric_->unit.clear();
+      metric_->unit = {};
       metric_->value = 0;
       metric_->is_null = false;
       return push(State::GaugeValue);
@@ -235,9 +237,9 @@ bool V2BatchHandler::EndObject(rapidjson::SizeType) {
   if (s == State::Envelope) {
     finish_envelope();
   } else if (s == State::DeprecatedValue && value_set_) {
-    Tag& t = env_.add_deprecated_tag();
-    t.key.assign(map_key_);
-    t.value.assign(value_text_);
+    std::string& text = env_.next_deprecated_text();
+    text.assign(value_text_);
+    env_.deprecated_tags.put(map_key_, text, map_key_id_);
   } else if (s == State::GaugeValue) {
     metric_ = nullptr;
   }
@@ -270,6 +272,12 @@ bool V2BatchHandler::RawNumber(const char* str, rapidjson::SizeType length, bool
 }
 bool V2BatchHandler::String(const char* str, rapidjson::SizeType length, bool) {
   return scalar(Scalar::String, std::string_view(str, length));
+}
+
+bool V2BatchHandler::string_into(Scalar kind, std::string_view text, std::string_view& dst) {
+  if (kind != Scalar::String) return envelope_error(DecodeErrorKind::WrongJsonType, slot_);
+  dst = text;
+  return true;
 }
 
 bool V2BatchHandler::string_into(Scalar kind, std::string_view text, std::string& dst) {
@@ -335,9 +343,7 @@ bool V2BatchHandler::scalar(Scalar kind, std::string_view text) {
     case Slot::InstanceId: return string_into(kind, text, env_.instance_id);
     case Slot::TagValue: {
       if (kind != Scalar::String) return envelope_error(DecodeErrorKind::WrongJsonType, slot);
-      Tag& t = env_.add_tag();
-      t.key.assign(map_key_);
-      t.value.assign(text);
+      env_.tags.put(map_key_, text, map_key_id_);
       return true;
     }
     case Slot::ValueText:

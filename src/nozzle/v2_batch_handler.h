@@ -63,6 +63,7 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
   enum class Scalar : std::uint8_t { Null, Bool, Number, String };
 
   bool scalar(Scalar kind, std::string_view text);
+  bool string_into(Scalar kind, std::string_view text, std::string_view& dst);
   bool string_into(Scalar kind, std::string_view text, std::string& dst);
   bool int64_into(Scalar kind, std::string_view text, std::int64_t& dst);
   bool uint64_into(Scalar kind, std::string_view text, std::uint64_t& dst);
@@ -96,7 +97,8 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
   V2Envelope env_;
   bool env_failed_ = false;
   DecodeError env_error_;
-  std::string map_key_;       // the key of the tags / deprecated_tags / metrics entry
+  std::string_view map_key_;  // the key of the tags / deprecated_tags / metrics entry
+  TagId map_key_id_ = TagId::Other;
   std::string value_text_;    // a deprecated_tags Value, formatted
   bool value_set_ = false;
   GaugeMetric* metric_ = nullptr;  // the metric being read (inside its object only)
