@@ -51,7 +51,18 @@ std::string_view slot_name(Slot s) {
 
 }  // namespace
 
-void V2BatchHandler::reset(EnvelopeRun& out, rapidjson::InsituStringStream& stream) {
+// In situ: strings are unescaped inside the decoder's own copy of the batch, never copied out
+// (bench/RESULTS.md, Decoding). Numbers as strings: int64/uint64/double are read exactly by
+// json_scalars from the same text whether they came quoted or not. No encoding validation:
+// payload bytes pass through (the formatter repairs UTF-8).
+constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+// The recursive parser is ~15 % faster than the iterative one, but nests on the thread's stack;
+// this many levels of skipped (unknown) values, on top of the schema's 8, bound it.
+constexpr std::size_t kRecursiveSkipDepth = 32;
+
+rapidjson::ParseResult V2BatchHandler::parse(rapidjson::Reader& reader, rapidjson::InsituStringStream& stream,
+                                             EnvelopeRun& out, bool recursive) {
   out_ = &out;
   stream_ = &stream;
   depth_ = 0;
@@ -61,6 +72,9 @@ void V2BatchHandler::reset(EnvelopeRun& out, rapidjson::InsituStringStream& stre
   invalid_ = 0;
   first_error_.reset();
   batch_error_.reset();
+  recursive_ = recursive;
+  if (recursive) return reader.Parse<kFlags>(stream, *this);
+  return reader.Parse<kFlags | rapidjson::kParseIterativeFlag>(stream, *this);
 }
 
 bool V2BatchHandler::push(State s) {
@@ -68,6 +82,11 @@ bool V2BatchHandler::push(State s) {
   if (depth_ == stack_.size()) return batch_failure(DecodeErrorKind::TooDeep);
   stack_[depth_++] = s;
   return true;
+}
+
+bool V2BatchHandler::deeper_skip() {
+  // Stops a recursive parse before it nests too deep; the decoder then parses iteratively.
+  return ++skip_depth_ <= kRecursiveSkipDepth || !recursive_;
 }
 
 bool V2BatchHandler::start_skip() {
@@ -203,18 +222,12 @@ bool V2BatchHandler::start_container(Slot slot) {
 }
 
 bool V2BatchHandler::StartObject() {
-  if (depth_ > 0 && top() == State::Skip) {
-    ++skip_depth_;
-    return true;
-  }
+  if (depth_ > 0 && top() == State::Skip) return deeper_skip();
   return start_container(value_slot());
 }
 
 bool V2BatchHandler::StartArray() {
-  if (depth_ > 0 && top() == State::Skip) {
-    ++skip_depth_;
-    return true;
-  }
+  if (depth_ > 0 && top() == State::Skip) return deeper_skip();
   const Slot slot = value_slot();
   switch (slot) {
     case Slot::RootValue: return batch_failure(DecodeErrorKind::NotABatch);

@@ -40,8 +40,16 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
     Payload, LogType, Name, Delta, Total, Metrics, GaugeValue, Unit, Value, Start, Stop, Title, Body,
   };
 
-  // Starts a batch: converted Envelopes are appended to `out`; `stream` gives error offsets.
-  void reset(EnvelopeRun& out, rapidjson::InsituStringStream& stream);
+  // Parses one batch, in situ, from `stream` (the NUL-terminated text, with RapidJSON's SIMD
+  // padding after it), appending the converted Envelopes to `out`. Instantiated next to the
+  // handler so that the parser's calls into it can be inlined.
+  //
+  // `recursive` uses RapidJSON's faster recursive parser, but fails on any input nested more
+  // than a few dozen levels, so a failed recursive parse must be redone, from a fresh copy of
+  // the text, with `recursive` false: the iterative parser, bounded by heap only, which gives
+  // the same result for every input that the recursive one accepts, and the errors to report.
+  rapidjson::ParseResult parse(rapidjson::Reader& reader, rapidjson::InsituStringStream& stream, EnvelopeRun& out,
+                               bool recursive);
 
   [[nodiscard]] std::size_t invalid() const { return invalid_; }
   [[nodiscard]] const std::optional<DecodeError>& first_error() const { return first_error_; }
@@ -79,6 +87,7 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
   [[nodiscard]] State top() const { return stack_[depth_ - 1]; }
   bool push(State s);
   bool start_skip();
+  bool deeper_skip();
   // Records a schema error in the current envelope; returns true (parsing goes on).
   bool envelope_error(DecodeErrorKind kind, Slot slot);
   // Records a batch-shape error; returns false (stops the parse).
@@ -92,6 +101,7 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
   std::array<State, 8> stack_{};
   std::size_t depth_ = 0;
   std::size_t skip_depth_ = 0;
+  bool recursive_ = false;
   Slot slot_ = Slot::RootValue;
 
   V2Envelope env_;

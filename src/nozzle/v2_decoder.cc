@@ -7,20 +7,10 @@
 #include "nozzle/v2_batch_handler.h"
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
 
 #include "nozzle/v2_to_v1.h"
 
 namespace nozzle {
-
-// Iterative: the parser's depth is bounded by heap, not by the thread's stack, whatever the
-// nesting of a hostile payload. Numbers as strings: int64/uint64/double are read exactly by
-// json_scalars from the same text whether they came quoted or not. No encoding validation:
-// payload bytes pass through (the formatter repairs UTF-8).
-// In situ: strings are unescaped inside the decoder's own copy of the batch, never copied out
-// (bench/RESULTS.md, Decoding).
-constexpr unsigned kParseFlags =
-    rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
 
 // RapidJSON's SIMD scanners load aligned 16-byte blocks up to the one holding the terminating
 // NUL; this much room after it keeps every load inside the buffer.
@@ -38,13 +28,19 @@ V2Decoder::~V2Decoder() = default;
 
 V2BatchResult V2Decoder::decode_batch(std::string_view json) {
   Impl& s = *impl_;
-  s.out.count = 0;
   if (s.text.size() < json.size() + 1 + kPadding) s.text.resize(json.size() + 1 + kPadding);
-  if (!json.empty()) std::memcpy(s.text.data(), json.data(), json.size());
-  s.text[json.size()] = '\0';
+  auto parse = [&s, json](rapidjson::InsituStringStream& stream, bool recursive) {
+    if (!json.empty()) std::memcpy(s.text.data(), json.data(), json.size());  // in situ: a fresh copy
+    s.text[json.size()] = '\0';
+    stream = rapidjson::InsituStringStream(s.text.data());
+    s.out.count = 0;
+    return s.handler.parse(s.reader, stream, s.out, recursive);
+  };
   rapidjson::InsituStringStream stream(s.text.data());
-  s.handler.reset(s.out, stream);
-  const rapidjson::ParseResult ok = s.reader.Parse<kParseFlags>(stream, s.handler);
+  rapidjson::ParseResult ok = parse(stream, true);
+  // Rare: not JSON, not a batch, or nested deeper than the recursive parser may go. The
+  // iterative parser decides, and its result (or error) is the one reported.
+  if (!ok) ok = parse(stream, false);
 
   V2BatchResult result;
   // The stream reads a NUL byte as its end, so a parse that stops early met one: not JSON.
