@@ -4,7 +4,7 @@
 // typical app LogMessage alone. Inputs are built once with the generated protobuf classes (v1)
 // and by hand in protojson's layout, with its space after ',' and ':' (v2).
 //
-// Usage: bench_decode [seconds-per-round] [rounds]   (defaults: 1.5 s, 5 rounds)
+// Usage: bench_decode [seconds-per-round] [rounds] [v1|v2]   (defaults: 1.5 s, 5 rounds, both)
 // Prints a Markdown table: median ns per envelope over the rounds, and envelopes per second.
 // Time is the thread's CPU time, so that a shared machine's other load does not count.
 #include <algorithm>
@@ -203,6 +203,9 @@ double measure(double seconds, int rounds, const std::function<std::size_t()>& p
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 1.5;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  const std::string only = argc > 3 ? argv[3] : "";
+  const bool run_v1 = only.empty() || only == "v1";
+  const bool run_v2 = only.empty() || only == "v2";
   constexpr int kEnvelopes = 2000;
   constexpr int kBatch = 100;  // envelopes per RLP gateway batch
 
@@ -256,14 +259,18 @@ int main(int argc, char** argv) {
   };
   std::size_t log_bytes = 0;
   for (const auto& f : v1_logs) log_bytes += f.size();
-  row("v1 protobuf, app LogMessage (12 tags)", static_cast<double>(log_bytes) / kEnvelopes,
-      measure(seconds, rounds, v1_pass(v1_logs)));
-  row("v1 protobuf, mix", static_cast<double>(v1_bytes) / kEnvelopes, measure(seconds, rounds, v1_pass(v1_mix)));
+  if (run_v1) {
+    row("v1 protobuf, app LogMessage (12 tags)", static_cast<double>(log_bytes) / kEnvelopes,
+        measure(seconds, rounds, v1_pass(v1_logs)));
+    row("v1 protobuf, mix", static_cast<double>(v1_bytes) / kEnvelopes, measure(seconds, rounds, v1_pass(v1_mix)));
+  }
   std::size_t v2_log_bytes = 0;
   for (const auto& b : v2_logs) v2_log_bytes += b.size();
-  row("v2 JSON, app LogMessage (12 tags), batches of 100", static_cast<double>(v2_log_bytes) / kEnvelopes,
-      measure(seconds, rounds, v2_pass(v2_logs)));
-  row("v2 JSON, mix, batches of 100", static_cast<double>(v2_bytes) / kEnvelopes,
-      measure(seconds, rounds, v2_pass(v2_mix)));
+  if (run_v2) {
+    row("v2 JSON, app LogMessage (12 tags), batches of 100", static_cast<double>(v2_log_bytes) / kEnvelopes,
+        measure(seconds, rounds, v2_pass(v2_logs)));
+    row("v2 JSON, mix, batches of 100", static_cast<double>(v2_bytes) / kEnvelopes,
+        measure(seconds, rounds, v2_pass(v2_mix)));
+  }
   return 0;
 }

@@ -51,7 +51,18 @@ std::string_view slot_name(Slot s) {
 
 }  // namespace
 
-void V2BatchHandler::reset(EnvelopeRun& out, const rapidjson::MemoryStream& stream) {
+// In situ: strings are unescaped inside the decoder's own copy of the batch, never copied out
+// (bench/RESULTS.md, Decoding). Numbers as strings: int64/uint64/double are read exactly by
+// json_scalars from the same text whether they came quoted or not. No encoding validation:
+// payload bytes pass through (the formatter repairs UTF-8).
+constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+// The recursive parser is ~15 % faster than the iterative one, but nests on the thread's stack;
+// this many levels of skipped (unknown) values, on top of the schema's 8, bound it.
+constexpr std::size_t kRecursiveSkipDepth = 32;
+
+rapidjson::ParseResult V2BatchHandler::parse(rapidjson::Reader& reader, rapidjson::InsituStringStream& stream,
+                                             EnvelopeRun& out, bool recursive) {
   out_ = &out;
   stream_ = &stream;
   depth_ = 0;
@@ -61,6 +72,9 @@ void V2BatchHandler::reset(EnvelopeRun& out, const rapidjson::MemoryStream& stre
   invalid_ = 0;
   first_error_.reset();
   batch_error_.reset();
+  recursive_ = recursive;
+  if (recursive) return reader.Parse<kFlags>(stream, *this);
+  return reader.Parse<kFlags | rapidjson::kParseIterativeFlag>(stream, *this);
 }
 
 bool V2BatchHandler::push(State s) {
@@ -68,6 +82,11 @@ bool V2BatchHandler::push(State s) {
   if (depth_ == stack_.size()) return batch_failure(DecodeErrorKind::TooDeep);
   stack_[depth_++] = s;
   return true;
+}
+
+bool V2BatchHandler::deeper_skip() {
+  // Stops a recursive parse before it nests too deep; the decoder then parses iteratively.
+  return ++skip_depth_ <= kRecursiveSkipDepth || !recursive_;
 }
 
 bool V2BatchHandler::start_skip() {
@@ -111,13 +130,15 @@ V2BatchHandler::Slot V2BatchHandler::key_slot(std::string_view k) {
       if (k == "event") return Slot::Event;
       return Slot::Ignore;
     case State::Tags:
-      map_key_.assign(k);
+      map_key_ = k;
+      map_key_id_ = classify_tag(k);
       return Slot::TagValue;
     case State::DeprecatedTags:
-      map_key_.assign(k);
+      map_key_ = k;
+      map_key_id_ = classify_tag(k);
       return Slot::DeprecatedValue;
     case State::Metrics:
-      map_key_.assign(k);
+      map_key_ = k;
       return Slot::GaugeValue;
     case State::DeprecatedValue:
       if (k == "text") return Slot::ValueText;
@@ -188,7 +209,7 @@ bool V2BatchHandler::start_container(Slot slot) {
     case Slot::Metrics: return push(State::Metrics);
     case Slot::GaugeValue:
       metric_ = &env_.metric(map_key_);
-      metric_->unit.clear();
+      metric_->unit = {};
       metric_->value = 0;
       metric_->is_null = false;
       return push(State::GaugeValue);
@@ -201,18 +222,12 @@ bool V2BatchHandler::start_container(Slot slot) {
 }
 
 bool V2BatchHandler::StartObject() {
-  if (depth_ > 0 && top() == State::Skip) {
-    ++skip_depth_;
-    return true;
-  }
+  if (depth_ > 0 && top() == State::Skip) return deeper_skip();
   return start_container(value_slot());
 }
 
 bool V2BatchHandler::StartArray() {
-  if (depth_ > 0 && top() == State::Skip) {
-    ++skip_depth_;
-    return true;
-  }
+  if (depth_ > 0 && top() == State::Skip) return deeper_skip();
   const Slot slot = value_slot();
   switch (slot) {
     case Slot::RootValue: return batch_failure(DecodeErrorKind::NotABatch);
@@ -235,9 +250,9 @@ bool V2BatchHandler::EndObject(rapidjson::SizeType) {
   if (s == State::Envelope) {
     finish_envelope();
   } else if (s == State::DeprecatedValue && value_set_) {
-    Tag& t = env_.add_deprecated_tag();
-    t.key.assign(map_key_);
-    t.value.assign(value_text_);
+    std::string& text = env_.next_deprecated_text();
+    text.assign(value_text_);
+    env_.deprecated_tags.put(map_key_, text, map_key_id_);
   } else if (s == State::GaugeValue) {
     metric_ = nullptr;
   }
@@ -270,6 +285,12 @@ bool V2BatchHandler::RawNumber(const char* str, rapidjson::SizeType length, bool
 }
 bool V2BatchHandler::String(const char* str, rapidjson::SizeType length, bool) {
   return scalar(Scalar::String, std::string_view(str, length));
+}
+
+bool V2BatchHandler::string_into(Scalar kind, std::string_view text, std::string_view& dst) {
+  if (kind != Scalar::String) return envelope_error(DecodeErrorKind::WrongJsonType, slot_);
+  dst = text;
+  return true;
 }
 
 bool V2BatchHandler::string_into(Scalar kind, std::string_view text, std::string& dst) {
@@ -335,9 +356,7 @@ bool V2BatchHandler::scalar(Scalar kind, std::string_view text) {
     case Slot::InstanceId: return string_into(kind, text, env_.instance_id);
     case Slot::TagValue: {
       if (kind != Scalar::String) return envelope_error(DecodeErrorKind::WrongJsonType, slot);
-      Tag& t = env_.add_tag();
-      t.key.assign(map_key_);
-      t.value.assign(text);
+      env_.tags.put(map_key_, text, map_key_id_);
       return true;
     }
     case Slot::ValueText:

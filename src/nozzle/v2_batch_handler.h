@@ -10,8 +10,14 @@
 #include <string>
 #include <string_view>
 
-#include <rapidjson/memorystream.h>
+// SSE2 is part of x86-64: let RapidJSON scan strings and whitespace 16 bytes at a time. Only
+// the v2 decoder's translation units see this (it must precede every RapidJSON include there),
+// and they use only InsituStringStream, whose SIMD specialisations no other file instantiates.
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
+#endif
 #include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 #include "nozzle/decode_error.h"
 #include "nozzle/v2_envelope.h"
@@ -34,8 +40,16 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
     Payload, LogType, Name, Delta, Total, Metrics, GaugeValue, Unit, Value, Start, Stop, Title, Body,
   };
 
-  // Starts a batch: converted Envelopes are appended to `out`; `stream` gives error offsets.
-  void reset(EnvelopeRun& out, const rapidjson::MemoryStream& stream);
+  // Parses one batch, in situ, from `stream` (the NUL-terminated text, with RapidJSON's SIMD
+  // padding after it), appending the converted Envelopes to `out`. Instantiated next to the
+  // handler so that the parser's calls into it can be inlined.
+  //
+  // `recursive` uses RapidJSON's faster recursive parser, but fails on any input nested more
+  // than a few dozen levels, so a failed recursive parse must be redone, from a fresh copy of
+  // the text, with `recursive` false: the iterative parser, bounded by heap only, which gives
+  // the same result for every input that the recursive one accepts, and the errors to report.
+  rapidjson::ParseResult parse(rapidjson::Reader& reader, rapidjson::InsituStringStream& stream, EnvelopeRun& out,
+                               bool recursive);
 
   [[nodiscard]] std::size_t invalid() const { return invalid_; }
   [[nodiscard]] const std::optional<DecodeError>& first_error() const { return first_error_; }
@@ -57,6 +71,7 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
   enum class Scalar : std::uint8_t { Null, Bool, Number, String };
 
   bool scalar(Scalar kind, std::string_view text);
+  bool string_into(Scalar kind, std::string_view text, std::string_view& dst);
   bool string_into(Scalar kind, std::string_view text, std::string& dst);
   bool int64_into(Scalar kind, std::string_view text, std::int64_t& dst);
   bool uint64_into(Scalar kind, std::string_view text, std::uint64_t& dst);
@@ -72,25 +87,28 @@ class V2BatchHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, V2
   [[nodiscard]] State top() const { return stack_[depth_ - 1]; }
   bool push(State s);
   bool start_skip();
+  bool deeper_skip();
   // Records a schema error in the current envelope; returns true (parsing goes on).
   bool envelope_error(DecodeErrorKind kind, Slot slot);
   // Records a batch-shape error; returns false (stops the parse).
   bool batch_failure(DecodeErrorKind kind);
 
   EnvelopeRun* out_ = nullptr;
-  const rapidjson::MemoryStream* stream_ = nullptr;
+  rapidjson::InsituStringStream* stream_ = nullptr;
 
   // Deep enough for the schema (root, batch, envelope, gauge, metrics, value); anything deeper
   // is an unknown or wrong-typed value, which Skip swallows with a counter.
   std::array<State, 8> stack_{};
   std::size_t depth_ = 0;
   std::size_t skip_depth_ = 0;
+  bool recursive_ = false;
   Slot slot_ = Slot::RootValue;
 
   V2Envelope env_;
   bool env_failed_ = false;
   DecodeError env_error_;
-  std::string map_key_;       // the key of the tags / deprecated_tags / metrics entry
+  std::string_view map_key_;  // the key of the tags / deprecated_tags / metrics entry
+  TagId map_key_id_ = TagId::Other;
   std::string value_text_;    // a deprecated_tags Value, formatted
   bool value_set_ = false;
   GaugeMetric* metric_ = nullptr;  // the metric being read (inside its object only)

@@ -1,24 +1,26 @@
 #include "nozzle/v2_decoder.h"
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
+#include <cstring>
+#include <vector>
 
+// First: it sets the RapidJSON SIMD macro that every RapidJSON include here must see.
 #include "nozzle/v2_batch_handler.h"
+
+#include <rapidjson/error/en.h>
+
 #include "nozzle/v2_to_v1.h"
 
 namespace nozzle {
 
-// Iterative: the parser's depth is bounded by heap, not by the thread's stack, whatever the
-// nesting of a hostile payload. Numbers as strings: int64/uint64/double are read exactly by
-// json_scalars from the same text whether they came quoted or not. No encoding validation:
-// payload bytes pass through (the formatter repairs UTF-8).
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+// RapidJSON's SIMD scanners load aligned 16-byte blocks up to the one holding the terminating
+// NUL; this much room after it keeps every load inside the buffer.
+constexpr std::size_t kPadding = 16;
 
 struct V2Decoder::Impl {
   rapidjson::Reader reader;  // keeps its stack's memory between batches
   V2BatchHandler handler;
   EnvelopeRun out;
+  std::vector<char> text;  // the batch being parsed, NUL-terminated and padded; reused
 };
 
 V2Decoder::V2Decoder() : impl_(std::make_unique<Impl>()) {}
@@ -26,10 +28,19 @@ V2Decoder::~V2Decoder() = default;
 
 V2BatchResult V2Decoder::decode_batch(std::string_view json) {
   Impl& s = *impl_;
-  s.out.count = 0;
-  rapidjson::MemoryStream stream(json.data(), json.size());
-  s.handler.reset(s.out, stream);
-  const rapidjson::ParseResult ok = s.reader.Parse<kParseFlags>(stream, s.handler);
+  if (s.text.size() < json.size() + 1 + kPadding) s.text.resize(json.size() + 1 + kPadding);
+  auto parse = [&s, json](rapidjson::InsituStringStream& stream, bool recursive) {
+    if (!json.empty()) std::memcpy(s.text.data(), json.data(), json.size());  // in situ: a fresh copy
+    s.text[json.size()] = '\0';
+    stream = rapidjson::InsituStringStream(s.text.data());
+    s.out.count = 0;
+    return s.handler.parse(s.reader, stream, s.out, recursive);
+  };
+  rapidjson::InsituStringStream stream(s.text.data());
+  rapidjson::ParseResult ok = parse(stream, true);
+  // Rare: not JSON, not a batch, or nested deeper than the recursive parser may go. The
+  // iterative parser decides, and its result (or error) is the one reported.
+  if (!ok) ok = parse(stream, false);
 
   V2BatchResult result;
   // The stream reads a NUL byte as its end, so a parse that stops early met one: not JSON.

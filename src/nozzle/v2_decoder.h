@@ -13,10 +13,11 @@
 // skipped, and the rest of the batch is kept. A payload that is not well-formed JSON, or whose
 // root is not an object or whose `batch` is not an array, is one invalid batch: none of its
 // envelopes is kept. Nothing in the input can crash the decoder; nesting depth is not limited by
-// the stack (the JSON parser is iterative).
+// the stack (a batch nested deeper than a few dozen levels is parsed by the iterative parser).
 //
 // Thread contract: one V2Decoder per connection thread; not shareable. It owns all of its
-// buffers, so after warm-up decoding allocates nothing.
+// buffers (including a copy of the batch, parsed in situ), so after warm-up decoding allocates
+// nothing.
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,8 @@
 #include "nozzle/v2_to_v1.h"
 
 #include <array>
+#include <cstdint>
 #include <string_view>
-#include <utility>
 
 #include "nozzle/json_scalars.h"
 
@@ -11,64 +11,84 @@ namespace {
 
 using namespace std::string_view_literals;
 
-// Tags that become Envelope fields, and the marker that says how to read a log; never kept.
-constexpr std::array kReservedTags = {"__v1_type"sv, "origin"sv, "deployment"sv, "job"sv, "index"sv, "ip"sv};
-constexpr std::array kLogTags = {"source_type"sv};
-constexpr std::array kErrorTags = {"source"sv, "code"sv};
-constexpr std::array kTimerTags = {"request_id"sv,     "peer_type"sv,      "method"sv,
-                                   "uri"sv,            "remote_address"sv, "user_agent"sv,
-                                   "status_code"sv,    "content_length"sv, "routing_instance_id"sv,
-                                   "forwarded"sv};
 constexpr std::array kContainerMetrics = {"cpu"sv, "memory"sv, "disk"sv, "memory_quota"sv, "disk_quota"sv};
 
-void set_tag(Envelope& env, std::string_view key, std::string_view value) {
-  for (std::size_t i = 0; i < env.tag_count; ++i) {
-    if (env.tags[i].key == key) {
-      env.tags[i].value.assign(value);
-      return;
+constexpr std::uint32_t bit(TagId id) { return std::uint32_t{1} << static_cast<unsigned>(id); }
+
+// Tags that become Envelope fields, and the marker that says how to read a log; never kept.
+constexpr std::uint32_t kReservedTags =
+    bit(TagId::V1Type) | bit(TagId::Origin) | bit(TagId::Deployment) | bit(TagId::Job) | bit(TagId::Index) | bit(TagId::Ip);
+// Tags each output type turns into fields of its own, and removes.
+constexpr std::uint32_t kLogTags = bit(TagId::SourceType);
+constexpr std::uint32_t kErrorTags = bit(TagId::Source) | bit(TagId::Code);
+constexpr std::uint32_t kTimerTags = bit(TagId::RequestId) | bit(TagId::PeerType) | bit(TagId::Method) | bit(TagId::Uri) |
+                                     bit(TagId::RemoteAddress) | bit(TagId::UserAgent) | bit(TagId::StatusCode) |
+                                     bit(TagId::ContentLength) | bit(TagId::RoutingInstanceId) | bit(TagId::Forwarded);
+static_assert(static_cast<unsigned>(TagId::Count_) <= 32);
+
+// The tags as getV2Tag sees them: deprecated ones first, so that plain tags win a clash (in
+// the position of the deprecated entry), without duplicates; and the value of every known key.
+class MergedTags {
+ public:
+  explicit MergedTags(V2Envelope& in) {
+    if (in.deprecated_tags.size() == 0) {
+      list_ = &in.tags;
+    } else {
+      // Rare (modern gateways send none): merge into the envelope's scratch list.
+      TagList& merged = in.merged_tags;
+      merged.clear();
+      for (std::size_t i = 0; i < in.deprecated_tags.size(); ++i) {
+        const TagView& t = in.deprecated_tags[i];
+        merged.put(t.key, t.value, t.id);
+      }
+      for (std::size_t i = 0; i < in.tags.size(); ++i) {
+        const TagView& t = in.tags[i];
+        merged.put(t.key, t.value, t.id);
+      }
+      list_ = &merged;
+    }
+    for (std::size_t i = 0; i < list_->size(); ++i) {
+      const TagView& t = (*list_)[i];
+      if (t.id == TagId::Other) continue;
+      known_[static_cast<std::size_t>(t.id)] = t.value;
+      present_ |= bit(t.id);
     }
   }
-  env.add_tag(key, value);
-}
 
-template <std::size_t N>
-bool listed(std::string_view key, const std::array<std::string_view, N>& keys) {
-  for (std::string_view k : keys) {
-    if (k == key) return true;
-  }
-  return false;
-}
+  [[nodiscard]] const TagList& list() const { return *list_; }
+  [[nodiscard]] std::string_view get(TagId id) const { return known_[static_cast<std::size_t>(id)]; }
+  [[nodiscard]] bool has(TagId id) const { return (present_ & bit(id)) != 0; }
 
-// Removes the reserved tags and `extra`, keeping the order of the rest (and every string's
-// capacity: entries are swapped, never destroyed).
-template <std::size_t N>
-void drop_tags(Envelope& env, const std::array<std::string_view, N>& extra) {
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < env.tag_count; ++i) {
-    const std::string_view key = env.tags[i].key;
-    if (listed(key, kReservedTags) || listed(key, extra)) continue;
-    if (kept != i) std::swap(env.tags[kept], env.tags[i]);
-    ++kept;
-  }
-  env.tag_count = kept;
-}
+ private:
+  const TagList* list_ = nullptr;
+  std::array<std::string_view, static_cast<std::size_t>(TagId::Count_)> known_{};
+  std::uint32_t present_ = 0;
+};
 
-std::string_view tag_or_empty(const Envelope& env, std::string_view key) { return env.tag(key).value_or(""); }
-
-// The fields every output shares: tags (deprecated ones first, so plain tags win a clash, as
-// getV2Tag prefers them), source_id, and the five base fields read from the tags.
-void fill_base(const V2Envelope& in, Envelope& env) {
+// The fields every output shares, and the tags it keeps: all but the reserved ones and
+// `dropped`, in order, `source_id` set to the envelope's (replacing a tag of that name in its
+// place, else appended), then `instance_id` likewise when `instance_tag` is set.
+void fill_base(const V2Envelope& in, const MergedTags& tags, std::uint32_t dropped, bool instance_tag, Envelope& env) {
   env.timestamp_ns = in.timestamp;
-  for (std::size_t i = 0; i < in.deprecated_count; ++i) {
-    set_tag(env, in.deprecated_tags[i].key, in.deprecated_tags[i].value);
+  env.origin.assign(tags.get(TagId::Origin));
+  env.deployment.assign(tags.get(TagId::Deployment));
+  env.job.assign(tags.get(TagId::Job));
+  env.index.assign(tags.get(TagId::Index));
+  env.ip.assign(tags.get(TagId::Ip));
+  dropped |= kReservedTags;
+  const bool set_source = !in.source_id.empty();
+  const bool set_instance = instance_tag && !in.instance_id.empty();
+  const TagList& list = tags.list();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const TagView& t = list[i];
+    if ((dropped & bit(t.id)) != 0) continue;
+    std::string_view value = t.value;
+    if (t.id == TagId::SourceId && set_source) value = in.source_id;
+    if (t.id == TagId::InstanceId && set_instance) value = in.instance_id;
+    env.add_tag(t.key, value);
   }
-  for (std::size_t i = 0; i < in.tag_count; ++i) set_tag(env, in.tags[i].key, in.tags[i].value);
-  if (!in.source_id.empty()) set_tag(env, "source_id", in.source_id);
-  env.origin.assign(tag_or_empty(env, "origin"));
-  env.deployment.assign(tag_or_empty(env, "deployment"));
-  env.job.assign(tag_or_empty(env, "job"));
-  env.index.assign(tag_or_empty(env, "index"));
-  env.ip.assign(tag_or_empty(env, "ip"));
+  if (set_source && !tags.has(TagId::SourceId)) env.add_tag("source_id", in.source_id);
+  if (set_instance && !tags.has(TagId::InstanceId)) env.add_tag("instance_id", in.instance_id);
 }
 
 void copy_header(const Envelope& from, Envelope& to) {
@@ -81,37 +101,40 @@ void copy_header(const Envelope& from, Envelope& to) {
   for (std::size_t i = 0; i < from.tag_count; ++i) to.add_tag(from.tags[i].key, from.tags[i].value);
 }
 
-void convert_log(const V2Envelope& in, Envelope& env) {
-  if (tag_or_empty(env, "__v1_type") == "Error") {
+// The payload moves into the Envelope; the Envelope's old string, with its capacity, becomes
+// the next payload's buffer.
+void convert_log(V2Envelope& in, const MergedTags& tags, Envelope& env) {
+  if (tags.get(TagId::V1Type) == "Error") {
+    fill_base(in, tags, kErrorTags, false, env);
     env.type = EventType::Error;
-    env.error.source.assign(tag_or_empty(env, "source"));
-    env.error.code = static_cast<std::int32_t>(json::atoi_or_zero(tag_or_empty(env, "code")));
-    env.error.message.assign(in.payload);
-    drop_tags(env, kErrorTags);
+    env.error.source.assign(tags.get(TagId::Source));
+    env.error.code = static_cast<std::int32_t>(json::atoi_or_zero(tags.get(TagId::Code)));
+    env.error.message.swap(in.payload);
     return;
   }
+  fill_base(in, tags, kLogTags, false, env);
   env.type = EventType::LogMessage;
-  env.log.message.assign(in.payload);
+  env.log.message.swap(in.payload);
   env.log.message_type = in.log_out ? LogMessage::Type::Out : LogMessage::Type::Err;
   env.log.timestamp_ns = in.timestamp;
   env.log.app_id.assign(in.source_id);
-  env.log.source_type.assign(tag_or_empty(env, "source_type"));
+  env.log.source_type.assign(tags.get(TagId::SourceType));
   env.log.source_instance.assign(in.instance_id);
-  drop_tags(env, kLogTags);
 }
 
-void convert_timer(const V2Envelope& in, Envelope& env) {
+void convert_timer(const V2Envelope& in, const MergedTags& tags, Envelope& env) {
+  fill_base(in, tags, kTimerTags, false, env);
   env.type = EventType::HttpStartStop;
   HttpStartStop& h = env.http;
   h.start_timestamp_ns = in.start;
   h.stop_timestamp_ns = in.stop;
-  json::normalize_uuid(tag_or_empty(env, "request_id"), h.request_id);
+  json::normalize_uuid(tags.get(TagId::RequestId), h.request_id);
   json::normalize_uuid(in.source_id, h.application_id);
-  const std::string_view peer = tag_or_empty(env, "peer_type");
+  const std::string_view peer = tags.get(TagId::PeerType);
   h.peer_type = peer == "Client"   ? HttpStartStop::PeerType::Client
                 : peer == "Server" ? HttpStartStop::PeerType::Server
                                    : HttpStartStop::PeerType::Unknown;
-  const std::string_view method = tag_or_empty(env, "method");
+  const std::string_view method = tags.get(TagId::Method);
   h.method = 0;
   for (std::int32_t m = 1; !method.empty() && !http_method_name(m).empty(); ++m) {
     if (http_method_name(m) == method) {
@@ -119,15 +142,15 @@ void convert_timer(const V2Envelope& in, Envelope& env) {
       break;
     }
   }
-  h.uri.assign(tag_or_empty(env, "uri"));
-  h.remote_address.assign(tag_or_empty(env, "remote_address"));
-  h.user_agent.assign(tag_or_empty(env, "user_agent"));
-  h.status_code = static_cast<std::int32_t>(json::atoi_or_zero(tag_or_empty(env, "status_code")));
-  h.content_length = json::atoi_or_zero(tag_or_empty(env, "content_length"));
+  h.uri.assign(tags.get(TagId::Uri));
+  h.remote_address.assign(tags.get(TagId::RemoteAddress));
+  h.user_agent.assign(tags.get(TagId::UserAgent));
+  h.status_code = static_cast<std::int32_t>(json::atoi_or_zero(tags.get(TagId::StatusCode)));
+  h.content_length = json::atoi_or_zero(tags.get(TagId::ContentLength));
   h.instance_index = static_cast<std::int32_t>(json::atoi_or_zero(in.instance_id));
-  h.instance_id.assign(tag_or_empty(env, "routing_instance_id"));
+  h.instance_id.assign(tags.get(TagId::RoutingInstanceId));
   // An absent or empty tag means no forwarded addresses (not one empty one).
-  std::string_view forwarded = tag_or_empty(env, "forwarded");
+  std::string_view forwarded = tags.get(TagId::Forwarded);
   while (!forwarded.empty()) {
     const std::size_t nl = forwarded.find('\n');
     if (h.forwarded_count == h.forwarded.size()) h.forwarded.emplace_back();
@@ -135,7 +158,6 @@ void convert_timer(const V2Envelope& in, Envelope& env) {
     if (nl == std::string_view::npos) break;
     forwarded.remove_prefix(nl + 1);
   }
-  drop_tags(env, kTimerTags);
 }
 
 // Container metrics: more than one metric, and each of the five present and non-empty (a unit
@@ -149,7 +171,8 @@ bool is_container_metric(const V2Envelope& in) {
   return true;
 }
 
-void convert_container(const V2Envelope& in, Envelope& env) {
+void convert_container(const V2Envelope& in, const MergedTags& tags, Envelope& env) {
+  fill_base(in, tags, 0, false, env);
   env.type = EventType::ContainerMetric;
   ContainerMetric& c = env.container;
   c.application_id.assign(in.source_id);
@@ -162,15 +185,10 @@ void convert_container(const V2Envelope& in, Envelope& env) {
   c.disk_bytes = json::double_to_uint64(in.find_metric("disk")->value);
   c.memory_bytes_quota = json::double_to_uint64(in.find_metric("memory_quota")->value);
   c.disk_bytes_quota = json::double_to_uint64(in.find_metric("disk_quota")->value);
-  drop_tags(env, std::array<std::string_view, 0>{});
 }
 
-std::size_t convert_value_metrics(const V2Envelope& in, EnvelopeRun& out, std::size_t base_slot) {
-  {
-    Envelope& base = out.items[base_slot];
-    drop_tags(base, std::array<std::string_view, 0>{});
-    if (!in.instance_id.empty()) set_tag(base, "instance_id", in.instance_id);
-  }
+std::size_t convert_value_metrics(const V2Envelope& in, const MergedTags& tags, EnvelopeRun& out, std::size_t base_slot) {
+  fill_base(in, tags, 0, true, out.items[base_slot]);
   std::size_t produced = 0;
   for (std::size_t i = 0; i < in.metric_count; ++i) {
     const GaugeMetric& m = in.metrics[i];
@@ -194,36 +212,36 @@ std::size_t convert_value_metrics(const V2Envelope& in, EnvelopeRun& out, std::s
 
 }  // namespace
 
-std::size_t convert_v2_to_v1(const V2Envelope& in, EnvelopeRun& out) {
+std::size_t convert_v2_to_v1(V2Envelope& in, EnvelopeRun& out) {
+  if (in.kind == V2Envelope::Kind::None) return 0;
+  const MergedTags tags(in);
   const std::size_t base_slot = out.count;
   Envelope& env = out.append();
-  fill_base(in, env);
   switch (in.kind) {
     case V2Envelope::Kind::Log:
-      convert_log(in, env);
+      convert_log(in, tags, env);
       return 1;
     case V2Envelope::Kind::Counter:
+      fill_base(in, tags, 0, true, env);
       env.type = EventType::CounterEvent;
       env.counter.name.assign(in.name);
       env.counter.delta = in.delta;
       env.counter.total = in.total;
-      drop_tags(env, std::array<std::string_view, 0>{});
-      if (!in.instance_id.empty()) set_tag(env, "instance_id", in.instance_id);
       return 1;
     case V2Envelope::Kind::Gauge:
       if (is_container_metric(in)) {
-        convert_container(in, env);
+        convert_container(in, tags, env);
         return 1;
       }
-      return convert_value_metrics(in, out, base_slot);
+      return convert_value_metrics(in, tags, out, base_slot);
     case V2Envelope::Kind::Timer:
-      convert_timer(in, env);
+      convert_timer(in, tags, env);
       return 1;
     case V2Envelope::Kind::Event:
+      fill_base(in, tags, 0, false, env);
       env.type = EventType::Event;
       env.event.title.assign(in.title);
       env.event.body.assign(in.body);
-      drop_tags(env, std::array<std::string_view, 0>{});
       return 1;
     case V2Envelope::Kind::None:
       break;

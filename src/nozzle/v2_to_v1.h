@@ -26,7 +26,9 @@ struct EnvelopeRun {
 };
 
 // Appends the 0..n Envelopes `in` converts to (a gauge of several metrics gives one ValueMetric
-// each; a gauge of no metric gives none). `in.kind` must not be None. Returns how many.
-std::size_t convert_v2_to_v1(const V2Envelope& in, EnvelopeRun& out);
+// each; a gauge of no metric gives none; an envelope of kind None gives none). Returns how many.
+// A log's payload is moved out of `in` (swapped with the Envelope's old message, so that both
+// strings keep their capacity).
+std::size_t convert_v2_to_v1(V2Envelope& in, EnvelopeRun& out);
 
 }  // namespace nozzle
