@@ -40,8 +40,7 @@ const AppEntry* AppCache::find_or_request(const GuidKey& key) {
   if (const AppEntry* e = table_.find(key)) return e;
   auto pending = std::make_unique<AppEntry>();
   pending->key = key;
-  pending->created = epoch();
-  pending->seen.store(pending->created, std::memory_order_relaxed);
+  pending->seen.store(epoch(), std::memory_order_relaxed);
   const auto [e, added] = table_.insert(std::move(pending), options_.max_entries);
   if (e == nullptr) {
     counters_.untracked.add();
@@ -99,8 +98,7 @@ void AppCache::install(const CcApp& app, TimePoint now, bool only_if_room) {
   e->name = app.name;
   e->space = intern(app);
   e->opted_out = app.app_opted_out || app.space_opted_out || app.org_opted_out;
-  e->created = epoch();
-  e->seen.store(e->created, std::memory_order_relaxed);
+  e->seen.store(epoch(), std::memory_order_relaxed);
   e->expires_ns = ns_of(now + jittered_pull_time());
   if (e->opted_out) opted_out_known_.store(true, std::memory_order_relaxed);
   publish(std::move(e), only_if_room);
@@ -110,8 +108,7 @@ void AppCache::install_missing(const GuidKey& key, TimePoint now) {
   auto e = std::make_unique<AppEntry>();
   e->key = key;
   e->state = AppState::Missing;
-  e->created = epoch();
-  e->seen.store(e->created, std::memory_order_relaxed);
+  e->seen.store(epoch(), std::memory_order_relaxed);
   e->expires_ns = ns_of(now + options_.missing_app_ttl);
   counters_.missing.add();
   publish(std::move(e), false);

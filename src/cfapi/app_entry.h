@@ -60,6 +60,7 @@ enum class AppState : std::uint8_t {
 };
 
 struct AppEntry {
+  // What a lookup reads comes first, so that it shares the entry's first cache line.
   GuidKey key;  // the table's lookups confirm a match on it
   AppState state = AppState::Pending;
   bool opted_out = false;  // the app, its space or its org opted out
@@ -69,10 +70,9 @@ struct AppEntry {
   // The cache epoch (seconds since the cache started) of the latest lookup; stored only when it
   // changes, so readers on several threads rarely write the same cache line.
   mutable std::atomic<std::uint32_t> seen{0};
-  std::uint32_t created = 0;       // epoch when the entry was made
-  std::int64_t expires_ns = 0;     // steady-clock ns; 0 while Pending. Used by the cache's thread only
-  std::string name;
   std::shared_ptr<const SpaceInfo> space;  // null unless Found
+  std::string name;
+  std::int64_t expires_ns = 0;  // steady-clock ns; 0 while Pending. Used by the cache's thread only
 
   void touch(std::uint32_t epoch) const {
     if (seen.load(std::memory_order_relaxed) != epoch) seen.store(epoch, std::memory_order_relaxed);
