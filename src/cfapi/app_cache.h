@@ -1,13 +1,19 @@
 // The app metadata cache: app guid -> app, space and org names and the opt-out flag, filled from
 // Cloud Controller in the background and shared by every firehose connection.
 //
-// Threads. Readers on any thread call find_or_request() / peek() (through an AppCacheReader,
-// which adds a per-thread front cache); they take a shard's shared lock for a hash lookup and
-// never wait on the network. A miss inserts a Pending entry (so a guid is asked for once, however
-// many threads see it) and wakes the cache's own thread, which owns everything else: it batches
-// misses after a short collection window, runs the warm-up, refreshes expired entries while the
-// old ones keep being served, evicts, and writes the snapshot. Entries are immutable once
-// published; a replaced or evicted entry is flagged `superseded` so front caches let go of it.
+// Threads. Readers on any thread call find_or_request() / peek() through an AppCacheReader,
+// which adds a per-thread front cache and is a participant of the cache's reclaimer. A lookup
+// takes no lock and touches no reference count (AppTable), and never waits on the network. A
+// miss inserts a Pending entry (so a guid is asked for once, however many threads see it) and
+// wakes the cache's own thread, which owns everything else: it batches misses after a short
+// collection window, runs the warm-up, refreshes expired entries while the old ones keep being
+// served, evicts, and writes the snapshot. Entries are immutable once published; a replaced or
+// evicted entry is flagged `superseded` so front caches let go of it, and is freed by the
+// cache's thread once every reader has passed a quiescent point (QuiescentReclaimer).
+//
+// Sweeps cost what is due: expiries are kept in a schedule (ExpirySchedule), and an entry is
+// refreshed, or evicted when idle or missing, when its expiry comes; only a full cache walks
+// every entry (to find the least recently seen).
 //
 // Failures: 429 pauses requests for Retry-After; 5xx and transport errors back off (capped,
 // jittered); meanwhile unavailable() is true, known names keep being served, and pending apps
@@ -23,7 +29,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -32,7 +37,10 @@
 
 #include "cfapi/app_cache_options.h"
 #include "cfapi/app_entry.h"
+#include "cfapi/app_table.h"
 #include "cfapi/cc_client.h"
+#include "cfapi/expiry_schedule.h"
+#include "cfapi/quiescent_reclaimer.h"
 #include "cfapi/rate_limiter.h"
 #include "core/backoff.h"
 #include "core/counter.h"
@@ -72,14 +80,15 @@ class AppCache {
   // snapshot. Idempotent.
   void stop();
 
-  // --- readers, any thread -----------------------------------------------------------------
-  struct Found {
-    std::shared_ptr<const AppEntry> entry;  // null: not tracked (the cache is full)
-  };
+  // --- readers: participants of reclaimer() (AppCacheReader), or the cache's own thread -------
+  // An entry returned is valid until the caller's next quiescent point.
+  //
   // The entry of `key`; on a miss a Pending entry is created and the guid queued for a lookup.
-  Found find_or_request(const GuidKey& key);
+  // Null: not tracked (the cache is full).
+  const AppEntry* find_or_request(const GuidKey& key);
   // The entry of `key`, or null; never queues a lookup.
-  [[nodiscard]] std::shared_ptr<const AppEntry> peek(const GuidKey& key) const;
+  [[nodiscard]] const AppEntry* peek(const GuidKey& key) const { return table_.find(key); }
+  QuiescentReclaimer& reclaimer() { return reclaimer_; }
   // Cloud Controller is failing or has asked us to wait: pending apps will not be answered soon.
   [[nodiscard]] bool unavailable() const { return unavailable_.load(std::memory_order_relaxed); }
   // Seconds since the cache was made; what AppEntry::seen holds.
@@ -88,7 +97,7 @@ class AppCache {
   [[nodiscard]] bool warm() const { return warm_.load(std::memory_order_acquire); }
   // Some known app opted out: only then do tagged envelopes need a peek at the cache.
   [[nodiscard]] bool has_opted_out() const { return opted_out_known_.load(std::memory_order_relaxed); }
-  [[nodiscard]] std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t size() const { return table_.size(); }
   // "", "absent", "loaded N apps" or "ignored: <why>" after start() / load_snapshot().
   [[nodiscard]] std::string snapshot_status() const;
   AppCacheCounters& counters() { return counters_; }
@@ -104,20 +113,15 @@ class AppCache {
   bool write_snapshot();
 
  private:
-  struct Shard {
-    mutable std::shared_mutex mutex;
-    std::unordered_map<GuidKey, std::shared_ptr<const AppEntry>, GuidKeyHash> map;
-  };
-  Shard& shard_of(const GuidKey& key) const;
-
   // Cache thread only.
   void install(const CcApp& app, TimePoint now, bool only_if_room);
   void install_missing(const GuidKey& key, TimePoint now);
-  void publish(const GuidKey& key, std::shared_ptr<AppEntry> entry, bool only_if_room);
+  void publish(std::unique_ptr<AppEntry> entry, bool only_if_room);
   std::shared_ptr<const SpaceInfo> intern(const CcApp& app);
   std::chrono::steady_clock::duration jittered_pull_time();
   void sweep(TimePoint now);
   void evict_least_seen(std::size_t target);
+  void rebuild_schedule();
   void fetch_guids(std::vector<GuidKey>& queue, TimePoint& since, bool refresh, TimePoint now);
   void fetch_warm_page(TimePoint now);
   void on_failure(const FetchResult& result, TimePoint now, const char* what);
@@ -129,8 +133,9 @@ class AppCache {
   Backoff::Random random_;
   TimePoint start_;
 
-  std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<std::size_t> size_{0};
+  // Declared before the table: retired entries outlive it, and both outlive every reader.
+  QuiescentReclaimer reclaimer_;
+  AppTable table_;
   std::atomic<std::uint32_t> epoch_{0};
   std::atomic<bool> unavailable_{false};
   std::atomic<bool> warm_{false};
@@ -159,6 +164,7 @@ class AppCache {
   TimePoint pause_until_{};
   Backoff backoff_;
   RateLimiter limiter_;
+  ExpirySchedule schedule_;  // expiries of Found and Missing entries
   TimePoint next_sweep_{};
   TimePoint next_snapshot_{};
   std::unordered_map<std::string, std::shared_ptr<const SpaceInfo>> spaces_;

@@ -57,6 +57,7 @@ AppCache::TimePoint AppCache::run_once(TimePoint now) {
   }
   if (now >= next_sweep_) {
     sweep(now);
+    reclaimer_.reclaim();  // what readers can no longer reach, and nothing this thread holds
     next_sweep_ = now + options_.sweep_interval;
   }
   if (!options_.cache_file.empty() && now >= next_snapshot_) {

@@ -41,10 +41,8 @@ struct AppCacheOptions {
   // Backoff after 5xx and transport errors (and a 429 without Retry-After).
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30'000};
-  // How often expiry and eviction are checked.
+  // How often expiry and eviction are checked, and retired entries freed.
   std::chrono::milliseconds sweep_interval{1'000};
-  // Lock shards of the shared map (a power of two).
-  std::size_t shards = 16;
 };
 
 }  // namespace nozzle::cfapi

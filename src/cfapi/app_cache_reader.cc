@@ -7,6 +7,7 @@ namespace nozzle::cfapi {
 
 AppCacheReader::AppCacheReader(AppCache& cache, std::size_t slots)
     : cache_(cache),
+      participant_(cache.reclaimer()),
       slots_(std::bit_ceil(std::max<std::size_t>(2, slots))),
       set_mask_(slots_.size() / 2 - 1) {}
 
@@ -36,7 +37,14 @@ AppLookup AppCacheReader::from_entry(const AppEntry& e) const {
 AppLookup AppCacheReader::lookup(std::string_view guid) { return find(guid, true); }
 AppLookup AppCacheReader::peek(std::string_view guid) { return find(guid, false); }
 
+void AppCacheReader::quiescent() {
+  if (participant_.quiescent()) {
+    for (Slot& slot : slots_) slot.entry = nullptr;
+  }
+}
+
 AppLookup AppCacheReader::find(std::string_view guid, bool request) {
+  quiescent();
   if (guid.size() != 36) return {AppStatus::Invalid, nullptr};
   Slot* set = &slots_[(text_hash(guid) & set_mask_) * 2];
   ++clock_;
@@ -52,7 +60,7 @@ AppLookup AppCacheReader::find(std::string_view guid, bool request) {
   const auto key = GuidKey::parse(guid);
   if (!key) return {AppStatus::Invalid, nullptr};
   ++front_misses_;
-  std::shared_ptr<const AppEntry> e = request ? cache_.find_or_request(*key).entry : cache_.peek(*key);
+  const AppEntry* e = request ? cache_.find_or_request(*key) : cache_.peek(*key);
   if (!e) return {AppStatus::Untracked, nullptr};
   e->touch(cache_.epoch());
   // Replace the way holding this guid (a superseded entry), else the one used longest ago.
@@ -62,7 +70,7 @@ AppLookup AppCacheReader::find(std::string_view guid, bool request) {
                                                                   : &set[1];
   std::memcpy(victim->text, guid.data(), 36);
   victim->stamp = clock_;
-  victim->entry = std::move(e);
+  victim->entry = e;
   return from_entry(*victim->entry);
 }
 

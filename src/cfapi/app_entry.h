@@ -1,7 +1,8 @@
-// The app cache's records: compact, immutable once published, shared between the cache's own
-// thread (which creates and replaces them) and the readers on the firehose threads, through
-// shared_ptr<const ...>. Spaces and orgs are interned: a thousand apps of one space share one
-// SpaceInfo, which keeps an entry near 150 bytes (bench/RESULTS.md, Enrichment).
+// The app cache's records: compact and immutable once published. The cache's table owns them
+// and readers on the firehose threads use them through plain pointers, valid until the reader's
+// next quiescent point (AppTable, QuiescentReclaimer). Spaces and orgs are interned and shared
+// (through shared_ptr, counted only by the cache's thread): a thousand apps of one space share
+// one SpaceInfo, which keeps an entry near 150 bytes (bench/RESULTS.md, Enrichment).
 #pragma once
 
 #include <atomic>
@@ -59,6 +60,8 @@ enum class AppState : std::uint8_t {
 };
 
 struct AppEntry {
+  // What a lookup reads comes first, so that it shares the entry's first cache line.
+  GuidKey key;  // the table's lookups confirm a match on it
   AppState state = AppState::Pending;
   bool opted_out = false;  // the app, its space or its org opted out
   // Set by the cache's thread when the entry is replaced or evicted; a reader that kept a
@@ -67,10 +70,9 @@ struct AppEntry {
   // The cache epoch (seconds since the cache started) of the latest lookup; stored only when it
   // changes, so readers on several threads rarely write the same cache line.
   mutable std::atomic<std::uint32_t> seen{0};
-  std::uint32_t created = 0;       // epoch when the entry was made
-  std::int64_t expires_ns = 0;     // steady-clock ns; read and written by the cache's thread only
-  std::string name;
   std::shared_ptr<const SpaceInfo> space;  // null unless Found
+  std::string name;
+  std::int64_t expires_ns = 0;  // steady-clock ns; 0 while Pending. Used by the cache's thread only
 
   void touch(std::uint32_t epoch) const {
     if (seen.load(std::memory_order_relaxed) != epoch) seen.store(epoch, std::memory_order_relaxed);

@@ -219,6 +219,7 @@ bool CachingEnricher::release(std::deque<Held>& group, const cfapi::AppLookup& l
 }
 
 void CachingEnricher::tick(std::chrono::steady_clock::time_point now, const Emit& emit) {
+  reader_.quiescent();  // also when nothing is held: an idle connection must not hold back freeing
   for (auto it = held_.begin(); it != held_.end();) {
     const cfapi::AppLookup lookup = reader_.lookup(it->first);
     if (release(it->second, lookup, now, false, emit)) {
