@@ -1,5 +1,7 @@
 #include "nozzle/nozzle.h"
 
+#include <malloc.h>
+
 #include <stdexcept>
 
 #include "cfapi/app_cache.h"
@@ -60,8 +62,13 @@ void Nozzle::request_stop() {
 }
 
 void Nozzle::wait() {
+  // Envelopes held while the app cache warms up, and a drain's backlog, are freed in the
+  // firehose threads' malloc arenas, where glibc keeps them resident (it trims only the top of
+  // a heap): 64 MiB of free memory stayed in RSS after a warm-up at 50,000 envelopes/s. Giving
+  // free pages back every few seconds costs well under a millisecond.
+  constexpr std::chrono::seconds kTrimInterval{10};
   std::unique_lock lock(mutex_);
-  cv_.wait(lock, [this] { return stop_requested_; });
+  while (!cv_.wait_for(lock, kTrimInterval, [this] { return stop_requested_; })) malloc_trim(0);
 }
 
 bool Nozzle::discover() {
