@@ -1,14 +1,15 @@
 #include "syslog/stream_drain.h"
 
+#include <openssl/ssl.h>
+
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
-#include <optional>
 
 #include "core/log.h"
+#include "syslog/tls_channel.h"
 #include "syslog/tls_context.h"
 
 namespace nozzle::syslog {
@@ -26,16 +27,14 @@ std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) +
 }  // namespace
 
 struct StreamDrain::Connection {
-  Connection(asio::io_context& ioc, asio::ssl::context* ctx) : plain(ioc) {
-    if (ctx != nullptr) tls.emplace(ioc, *ctx);
-  }
-  tcp::socket& lowest() { return tls ? tls->next_layer() : plain; }
+  Connection(asio::io_context& ioc, std::shared_ptr<TlsChannel> channel) : tls(std::move(channel)), plain(ioc) {}
+  tcp::socket& lowest() { return tls ? tls->socket() : plain; }
   void close() {
     error_code ignored;
     lowest().close(ignored);
   }
 
-  std::optional<asio::ssl::stream<tcp::socket>> tls;
+  std::shared_ptr<TlsChannel> tls;  // null for plain TCP
   tcp::socket plain;  // used when there is no TLS
   std::array<char, 512> read_buf{};
   bool failed = false;
@@ -77,7 +76,15 @@ void StreamDrain::on_resolved(const error_code& ec, const tcp::resolver::results
     attempt_failed("cannot resolve " + config_.host + ": " + ec.message());
     return;
   }
-  conn_ = std::make_shared<Connection>(ioc_, tls_.get());
+  std::shared_ptr<TlsChannel> channel;
+  if (tls_) {
+    channel = TlsChannel::create(ioc_, tls_->native_handle());
+    if (!channel) {
+      attempt_failed("OpenSSL cannot create a TLS connection");
+      return;
+    }
+  }
+  conn_ = std::make_shared<Connection>(ioc_, std::move(channel));
   arm_deadline(config_.connect_timeout, conn_);
   asio::async_connect(conn_->lowest(), results,
                       [self = shared_from_this(), conn = conn_](const error_code& e, const tcp::endpoint&) {
@@ -105,10 +112,7 @@ void StreamDrain::on_connected(const ConnectionPtr& conn, const error_code& ec) 
     return;
   }
   arm_deadline(config_.connect_timeout, conn);
-  conn->tls->async_handshake(asio::ssl::stream_base::client,
-                             [self = shared_from_this(), conn](const error_code& e) {
-                               self->on_handshake(conn, e);
-                             });
+  conn->tls->async_handshake([self = shared_from_this(), conn](const error_code& e) { self->on_handshake(conn, e); });
 }
 
 void StreamDrain::on_handshake(const ConnectionPtr& conn, const error_code& ec) {
@@ -181,13 +185,16 @@ void StreamDrain::write_next() {
   }
   writing_ = true;
   arm_deadline(config_.write_timeout, conn_);
-  auto handler = [self = shared_from_this(), conn = conn_](const error_code& ec, std::size_t) {
-    self->on_written(conn, ec);
-  };
   if (conn_->tls) {
-    asio::async_write(*conn_->tls, asio::buffer(batch_.bytes), std::move(handler));
+    // The whole batch is encrypted at once and goes out in one socket write (tls_channel.h).
+    conn_->tls->async_write(batch_.bytes, [self = shared_from_this(), conn = conn_](const error_code& ec) {
+      self->on_written(conn, ec);
+    });
   } else {
-    asio::async_write(conn_->plain, asio::buffer(batch_.bytes), std::move(handler));
+    asio::async_write(conn_->plain, asio::buffer(batch_.bytes),
+                      [self = shared_from_this(), conn = conn_](const error_code& ec, std::size_t) {
+                        self->on_written(conn, ec);
+                      });
   }
 }
 

@@ -1,5 +1,5 @@
 // TLS for syslog-tls:// drains: the shared client setup (core/tls_client.h) applied to a
-// drain's options. Only stream_drain.cc and tls_context.cc include Asio's SSL.
+// drain's options. Only stream_drain.cc, tls_channel.cc and tls_context.cc include Asio's SSL.
 #pragma once
 
 #include <memory>
