@@ -22,6 +22,8 @@ namespace {
 // How long a close_notify exchange may take at shutdown, within the shutdown deadline.
 constexpr std::chrono::milliseconds kCloseNotifyTimeout{2000};
 constexpr std::chrono::milliseconds kLogInterval{10000};
+// The longest wait between connection attempts while frames are queued.
+constexpr std::chrono::milliseconds kBusyRetryMax{500};
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 }  // namespace
@@ -277,6 +279,10 @@ void StreamDrain::schedule_reconnect() {
   auto delay = backoff_.next();
   // While flushing for shutdown, a receiver that comes back must not find us asleep.
   if (stopping_) delay = std::min<std::chrono::milliseconds>(delay, std::chrono::milliseconds(250));
+  // While frames wait, the queue fills: at 20,000 frames/s its 64 MiB last about 3.7 s, so a
+  // receiver back after a 3 s restart must not wait for a 2-4 s backoff step (the soak lost
+  // 43,000-55,000 frames that way). An idle drain backs off as configured.
+  if (queue_.frames() > 0) delay = std::min<std::chrono::milliseconds>(delay, kBusyRetryMax);
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([self = shared_from_this()](const error_code&) {
     // Cancelled by stop(): try at once, since a flush is wanted.
