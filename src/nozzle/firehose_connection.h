@@ -62,6 +62,24 @@ class FirehoseConnection {
   using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
   boost::asio::awaitable<std::string> connect(boost::beast::tcp_stream& tcp);
   boost::asio::awaitable<std::string> handshake(TlsStream& tls);
+  // Opens the endpoint's stream (TLS or plain, as its scheme says), makes stop() close it, and
+  // hands it to `run(stream)`, which returns the session's awaitable for either stream type.
+  template <class Run>
+  boost::asio::awaitable<SessionEnd> with_stream(Run run) {
+    if (ctx_.tls) {
+      TlsStream stream(ioc_, *ctx_.tls);
+      set_abort([&stream] { boost::beast::get_lowest_layer(stream).close(); });
+      std::string err = co_await connect(boost::beast::get_lowest_layer(stream));
+      if (err.empty()) err = co_await handshake(stream);
+      if (!err.empty()) co_return connect_failed(err);
+      co_return co_await run(stream);
+    }
+    boost::beast::tcp_stream stream(ioc_);
+    set_abort([&stream] { stream.close(); });
+    const std::string err = co_await connect(stream);
+    if (!err.empty()) co_return connect_failed(err);
+    co_return co_await run(stream);
+  }
 
   // The session marks the stream up/down, so the gauge and reconnect counters stay exact.
   void session_up();

@@ -57,19 +57,7 @@ class V1Connection final : public FirehoseConnection {
 
  protected:
   asio::awaitable<SessionEnd> session(const std::string& token) override {
-    if (ctx_.tls) {
-      TlsStream stream(ioc_, *ctx_.tls);
-      set_abort([&stream] { beast::get_lowest_layer(stream).close(); });
-      std::string err = co_await connect(beast::get_lowest_layer(stream));
-      if (err.empty()) err = co_await handshake(stream);
-      if (!err.empty()) co_return connect_failed(err);
-      co_return co_await run(stream, token);
-    }
-    beast::tcp_stream stream(ioc_);
-    set_abort([&stream] { stream.close(); });
-    const std::string err = co_await connect(stream);
-    if (!err.empty()) co_return connect_failed(err);
-    co_return co_await run(stream, token);
+    return with_stream([this, &token](auto& stream) { return run(stream, token); });
   }
 
  private:
