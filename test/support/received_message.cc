@@ -47,6 +47,17 @@ ReceivedMessage header_fields(const rapidjson::Value& o) {
                          .msg = json_string(o, "msg")};
 }
 
+void add_structured_data(const rapidjson::Value& elements, ReceivedMessage& m) {
+  if (!elements.IsObject()) return;
+  for (const auto& element : elements.GetObject()) {
+    if (!element.value.IsObject()) continue;
+    auto& params = m.sd[element.name.GetString()];
+    for (const auto& param : element.value.GetObject()) {
+      if (param.value.IsString()) params[param.name.GetString()] = param.value.GetString();
+    }
+  }
+}
+
 std::string json_string(const rapidjson::Value& object, const char* key) {
   const auto it = object.FindMember(key);
   if (it == object.MemberEnd() || !it->value.IsString()) return {};

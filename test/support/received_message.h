@@ -42,6 +42,10 @@ std::vector<ReceivedMessage> read_json_lines(
 // keys (raw, pri, timestamp, hostname, app_name, procid, msgid, structured_data, msg).
 ReceivedMessage header_fields(const rapidjson::Value& object);
 
+// Adds the receiver's parse of the structured data, an object of SD-ID -> {PARAM-NAME: value},
+// to m.sd; anything else in it is ignored.
+void add_structured_data(const rapidjson::Value& elements, ReceivedMessage& m);
+
 // The string member `key` of `object`, or "".
 std::string json_string(const rapidjson::Value& object, const char* key);
 

@@ -89,14 +89,7 @@ ReceivedMessage from_fields(const rapidjson::Value& o) {
   const std::string sd = json_string(o, "sd");
   rapidjson::Document tree;
   tree.Parse(sd.c_str(), sd.size());
-  if (tree.HasParseError() || !tree.IsObject()) return m;
-  for (const auto& element : tree.GetObject()) {
-    if (!element.value.IsObject()) continue;
-    auto& params = m.sd[element.name.GetString()];
-    for (const auto& param : element.value.GetObject()) {
-      if (param.value.IsString()) params[param.name.GetString()] = param.value.GetString();
-    }
-  }
+  if (!tree.HasParseError()) add_structured_data(tree, m);
   return m;
 }
 

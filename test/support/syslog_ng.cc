@@ -74,14 +74,7 @@ std::vector<std::string> command(const TempDir& dir, bool syntax_only) {
 ReceivedMessage from_fields(const rapidjson::Value& o) {
   ReceivedMessage m = header_fields(o);
   const auto sdata = o.FindMember("_SDATA");
-  if (sdata == o.MemberEnd() || !sdata->value.IsObject()) return m;
-  for (const auto& element : sdata->value.GetObject()) {
-    if (!element.value.IsObject()) continue;
-    auto& params = m.sd[element.name.GetString()];
-    for (const auto& param : element.value.GetObject()) {
-      if (param.value.IsString()) params[param.name.GetString()] = param.value.GetString();
-    }
-  }
+  if (sdata != o.MemberEnd()) add_structured_data(sdata->value, m);
   return m;
 }
 
