@@ -58,24 +58,32 @@ class V2Connection final : public FirehoseConnection {
     }
     if (status != 200) co_return connect_failed("RLP gateway answered HTTP " + std::to_string(status));
     session_up();
+    // Heartbeats come after 15 s of silence; idle_timeout without a byte means a dead peer.
+    // Checked from the tick timer, as on v1, rather than by a deadline re-armed per read.
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_never();
+    bool idle = false;
+    watch_idle([&tcp, &idle] {
+      idle = true;
+      tcp.close();
+    });
 
     sse_.reset();
     closing_ = false;
     while (!parser.is_done()) {
       parser.get().body().data = chunk_.data();
       parser.get().body().size = chunk_.size();
-      // Heartbeats come after 15 s of silence; idle_timeout without a byte means a dead peer.
-      beast::get_lowest_layer(stream).expires_after(ctx_.config.idle_timeout);
       // read_some, not read: read would wait until the 64 KiB buffer is full, holding back the
       // batches that have arrived.
       co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) break;
+      note_activity();
       const std::size_t n = chunk_.size() - parser.get().body().size;
       sse_.feed(std::string_view(chunk_.data(), n),
                 [this](std::string_view name, std::string_view data) { on_event(name, data); });
       // As on v1: while more of the burst waits in the kernel, read it before handing over.
-      if (closing_ || stopping_ || !more_waiting(beast::get_lowest_layer(stream))) ctx_.handler->on_batch_end();
+      if (closing_ || stopping_ || !more_waiting(tcp)) ctx_.handler->on_batch_end();
       if (closing_) co_return SessionEnd::Closing;
     }
     if (stopping_) co_return SessionEnd::Stopped;
@@ -83,7 +91,8 @@ class V2Connection final : public FirehoseConnection {
       log::info("RLP gateway ended the stream", {{"connection", std::to_string(ctx_.index)}});
       co_return SessionEnd::Ended;
     }
-    warn("firehose stream broke", ec.message());
+    warn("firehose stream broke",
+         idle ? "no byte for " + std::to_string(ctx_.config.idle_timeout.count()) + " ms" : ec.message());
     co_return SessionEnd::Failed;
   }
 

@@ -428,24 +428,29 @@ TEST_CASE("v1 over TLS and plain ws: pings are answered, and stop() ends the str
   }
 }
 
-TEST_CASE("v1: a stream silent for idle_timeout is dropped and opened again") {
-  cfsim::SimulatorOptions o = sim_options(20);  // twenty envelopes, then silence
-  o.ping_interval = 60s;                        // only the first ping
-  cfsim::Simulator sim(o);
-  sim.start();
-  const cfapi::Endpoints endpoints = discover_sim(sim);
-  auto tokens = make_tokens(sim, endpoints.uaa);
-  Recorder rec;
-  SourceConfig cfg = source_config(sim, endpoints.doppler, "idle");
-  cfg.idle_timeout = 300ms;
-  auto source = make_firehose_source(FirehoseApi::V1, cfg, tokens, {&rec});
-  const auto started = std::chrono::steady_clock::now();
-  source->start();
-  CHECK(wait_until([&] { return source->counters().reconnects.get() >= 2; }, 10s));
-  // Each silent session lasts idle_timeout (give or take a tick), not much less.
-  CHECK(std::chrono::steady_clock::now() - started >= 2 * cfg.idle_timeout);
-  source->stop();
-  CHECK(rec.size() == 20);
-  CHECK(source->counters().connect_failures.get() == 0);
-  sim.stop();
+TEST_CASE("a stream silent for idle_timeout is dropped and opened again, v1 and v2") {
+  for (const FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
+    CAPTURE(api == FirehoseApi::V1 ? "v1" : "v2");
+    cfsim::SimulatorOptions o = sim_options(20);  // twenty envelopes, then silence
+    o.ping_interval = 60s;                        // v1: only the first ping
+    o.heartbeat_interval = 60s;                   // v2: no heartbeat
+    cfsim::Simulator sim(o);
+    sim.start();
+    const cfapi::Endpoints endpoints = discover_sim(sim);
+    auto tokens = make_tokens(sim, endpoints.uaa);
+    Recorder rec;
+    SourceConfig cfg =
+        source_config(sim, api == FirehoseApi::V1 ? endpoints.doppler : endpoints.rlp, "idle");
+    cfg.idle_timeout = 300ms;
+    auto source = make_firehose_source(api, cfg, tokens, {&rec});
+    const auto started = std::chrono::steady_clock::now();
+    source->start();
+    CHECK(wait_until([&] { return source->counters().reconnects.get() >= 2; }, 10s));
+    // Each silent session lasts idle_timeout (give or take a tick), not much less.
+    CHECK(std::chrono::steady_clock::now() - started >= 2 * cfg.idle_timeout);
+    source->stop();
+    CHECK(rec.size() == 20);
+    CHECK(source->counters().connect_failures.get() == 0);
+    sim.stop();
+  }
 }
