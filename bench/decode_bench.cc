@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "dropsonde/envelope.pb.h"
-#include "nozzle/v1_decoder.h"
-#include "nozzle/v2_decoder.h"
+#include "nozzle/decode/v1_decoder.h"
+#include "nozzle/decode/v2_decoder.h"
 
 namespace {
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "cfapi/app_cache.h"
-#include "nozzle/caching_enricher.h"
+#include "nozzle/pipeline/caching_enricher.h"
 
 using namespace nozzle;
 

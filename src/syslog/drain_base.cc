@@ -1,6 +1,16 @@
 #include "syslog/drain_base.h"
 
+#include "core/log.h"
+
 namespace nozzle::syslog {
+
+namespace {
+constexpr std::chrono::milliseconds kSpoolLogInterval{10000};
+// After a spool write fails, memory only for this long before the spool is tried again.
+constexpr std::chrono::milliseconds kSpoolRetry{10000};
+// How much one replay write reads from the spool.
+constexpr std::size_t kReplayBatchBytes = 4u << 20;
+}  // namespace
 
 DrainBase::DrainBase(DrainConfig config)
     : config_(std::move(config)), queue_(config_.queue_max_frames, config_.queue_max_bytes) {
@@ -89,7 +99,140 @@ void DrainBase::frame_dropped(std::uint32_t length, DropReason reason) {
 
 void DrainBase::drop_queued(DropReason reason) {
   FrameBatch rest;
-  if (queue_.take(rest) > 0) batch_dropped(rest, reason);
+  if (queue_.take(rest) == 0) return;
+  if (reason == DropReason::Shutdown && to_spool(rest)) return;
+  batch_dropped(rest, reason);
 }
+std::string DrainBase::open_spool() {
+  if (!config_.spool.enabled()) return "";
+  auto spool = std::make_unique<Spool>(config_.spool);
+  SpoolLoss loss;
+  std::string error = spool->open(loss);
+  if (!error.empty()) {
+    counters_.spool_failed.set(1);
+    return error;
+  }
+  // What an earlier run left counts as produced here: sent, dropped or still spooled later.
+  counters_.recovered_frames.add(spool->frames());
+  counters_.produced.add(spool->frames() + loss.corrupt_frames);
+  spool_ = std::move(spool);
+  account_spool_loss(loss);
+  update_spool_gauges();
+  return "";
+}
+
+void DrainBase::account_spool_loss(const SpoolLoss& loss) {
+  if (loss.full_frames) counters_.dropped_spool_full.add(loss.full_frames);
+  if (loss.corrupt_frames) counters_.dropped_spool_corrupt.add(loss.corrupt_frames);
+  if (loss.io_frames) counters_.dropped_spool_io.add(loss.io_frames);
+  if (loss.corrupt_frames) {
+    log::write_limited("spool-corrupt:" + config_.name, kSpoolLogInterval, log::Level::Warn,
+                       "damaged spool records skipped",
+                       {{"drain", config_.name}, {"records", std::to_string(loss.corrupt_frames)}});
+  }
+}
+
+void DrainBase::update_spool_gauges() {
+  counters_.spool_frames.set(static_cast<std::int64_t>(spool_->frames()));
+  counters_.spool_bytes.set(static_cast<std::int64_t>(spool_->bytes()));
+  counters_.spool_segments.set(static_cast<std::int64_t>(spool_->segments()));
+}
+
+bool DrainBase::to_spool(FrameBatch& batch) {
+  if (!spool_ || batch.empty() || std::chrono::steady_clock::now() < spool_retry_at_) return false;
+  SpoolLoss loss;
+  const std::string error = spool_->append(batch, loss);
+  const std::size_t frames = batch.frames();
+  counters_.spooled.add(frames - loss.io_frames);
+  counters_.queued_frames.add(-static_cast<std::int64_t>(frames));
+  counters_.queued_bytes.add(-static_cast<std::int64_t>(batch.bytes.size()));
+  account_spool_loss(loss);
+  update_spool_gauges();
+  batch.clear();
+  if (error.empty()) {
+    counters_.spool_failed.set(0);
+    return true;
+  }
+  // Disk full, a folder gone: memory only for a while, then the spool is tried again.
+  counters_.spool_failed.set(1);
+  spool_retry_at_ = std::chrono::steady_clock::now() + kSpoolRetry;
+  counters_.set_last_error("spool: " + error);
+  log::write_limited("spool-io:" + config_.name, kSpoolLogInterval, log::Level::Error,
+                     "spool write failed; the drain keeps frames in memory only for now",
+                     {{"drain", config_.name},
+                      {"error", error},
+                      {"frames_lost", std::to_string(loss.io_frames)}});
+  return true;
+}
+
+void DrainBase::spill(bool ready) {
+  if (!spool_) return;
+  if (ready && queue_.bytes() <= static_cast<std::size_t>(config_.spool_high_water *
+                                                          static_cast<double>(config_.queue_max_bytes))) {
+    return;
+  }
+  if (std::chrono::steady_clock::now() < spool_retry_at_) return;
+  FrameBatch batch;
+  if (queue_.take(batch) == 0) return;
+  to_spool(batch);
+}
+
+std::size_t DrainBase::take_next(FrameBatch& batch) {
+  if (spool_ && !spool_->empty()) {
+    SpoolLoss loss;
+    const std::size_t frames = spool_->read(batch, kReplayBatchBytes, loss);
+    account_spool_loss(loss);
+    if (frames > 0) {
+      counters_.queued_frames.add(static_cast<std::int64_t>(frames));
+      counters_.queued_bytes.add(static_cast<std::int64_t>(batch.bytes.size()));
+      batch_from_spool_ = true;
+      update_spool_gauges();
+      return frames;
+    }
+    update_spool_gauges();
+  }
+  batch_from_spool_ = false;
+  return queue_.take(batch);
+}
+
+void DrainBase::batch_delivered(FrameBatch& batch) {
+  batch_sent(batch);
+  if (batch_from_spool_) {
+    counters_.replayed.add(batch.frames());
+    spool_->commit();
+    update_spool_gauges();
+    batch_from_spool_ = false;
+  }
+  batch.clear();
+}
+
+bool DrainBase::batch_failed(FrameBatch& batch, DropReason reason) {
+  if (batch_from_spool_ || config_.delivery == Delivery::AtLeastOnce) return true;
+  batch_dropped(batch, reason);
+  batch.clear();
+  return false;
+}
+
+void DrainBase::batch_resending(const FrameBatch& batch) { counters_.resent.add(batch.frames()); }
+
+void DrainBase::spill_for_shutdown(FrameBatch& kept) {
+  if (!kept.empty()) {
+    if (batch_from_spool_) {
+      // Still on disk: the next start reads it again.
+      spool_->rewind();
+      counters_.queued_frames.add(-static_cast<std::int64_t>(kept.frames()));
+      counters_.queued_bytes.add(-static_cast<std::int64_t>(kept.bytes.size()));
+      batch_from_spool_ = false;
+      update_spool_gauges();
+      kept.clear();
+    } else if (!to_spool(kept)) {
+      batch_dropped(kept, DropReason::Shutdown);
+      kept.clear();
+    }
+  }
+  drop_queued(DropReason::Shutdown);
+  if (spool_) spool_->sync();
+}
+
 
 }  // namespace nozzle::syslog

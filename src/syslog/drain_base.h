@@ -4,9 +4,12 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <string>
 
 #include "syslog/drain.h"
 #include "syslog/frame_queue.h"
+#include "syslog/spool.h"
 
 namespace nozzle::syslog {
 
@@ -19,6 +22,11 @@ class DrainBase : public Drain {
   void push_batch(FrameBatch& batch) final;
   [[nodiscard]] const DrainConfig& config() const final { return config_; }
   [[nodiscard]] DrainCounters& counters() final { return counters_; }
+
+  // Opens the drain's spool, when it has one, and counts what an earlier run left in it as
+  // produced. Called once by the owner before start(); an error means the spool is off (the
+  // drain keeps working from memory) and says why.
+  [[nodiscard]] std::string open_spool();
 
   // Both are called on the io thread. stop() calls `done` exactly once, on the io thread, when
   // every frame is sent or counted as dropped and the connection is closed.
@@ -33,12 +41,41 @@ class DrainBase : public Drain {
   void batch_sent(const FrameBatch& batch);
   void batch_dropped(const FrameBatch& batch, DropReason reason);
   void frame_dropped(std::uint32_t length, DropReason reason);
-  // Takes whatever is still queued and counts it as dropped for `reason`.
+  // Takes whatever is still queued and counts it as dropped for `reason`. With a working
+  // spool, moves it there instead (shutdown: the next start sends it).
   void drop_queued(DropReason reason);
+
+  // The writer's side of the spool (io thread). take_next() fills `batch` with the next frames
+  // to write: from the spool while it holds any (older than anything in memory), else from the
+  // memory queue. batch_delivered() accounts for a batch written in full (and commits it in
+  // the spool); batch_failed() for one whose write failed: kept for a resend when it came from
+  // the spool or the drain is at-least-once (true), else counted as dropped for `reason`.
+  std::size_t take_next(FrameBatch& batch);
+  void batch_delivered(FrameBatch& batch);
+  [[nodiscard]] bool batch_failed(FrameBatch& batch, DropReason reason);
+  // Counts a kept batch as written again (resent) when it goes out on a new connection.
+  void batch_resending(const FrameBatch& batch);
+  // Moves the memory queue to the spool when the drain is down (`ready` false) or the queue is
+  // above its high-water mark. Called on every spool tick and before each write.
+  void spill(bool ready);
+  // At the shutdown deadline: what a kept batch and the queue still hold goes to the spool.
+  void spill_for_shutdown(FrameBatch& kept);
+  [[nodiscard]] bool spooling() const { return spool_ != nullptr; }
+  // How often the transport calls spill() while it has a spool.
+  static constexpr std::chrono::milliseconds kSpoolTick{100};
 
   DrainConfig config_;
   DrainCounters counters_;
   FrameQueue queue_;
+
+ private:
+  void account_spool_loss(const SpoolLoss& loss);
+  void update_spool_gauges();
+  bool to_spool(FrameBatch& batch);
+
+  std::unique_ptr<Spool> spool_;
+  bool batch_from_spool_ = false;  // the batch being written was read from the spool
+  std::chrono::steady_clock::time_point spool_retry_at_{};  // spool off until then after an I/O error
 };
 
 }  // namespace nozzle::syslog

@@ -15,6 +15,22 @@ namespace nozzle::syslog {
 
 enum class Transport { Tls, Tcp, Udp };
 
+// What a TCP or TLS drain does with the batch in flight when its connection breaks: count it
+// as lost (at-most-once, the default), or write it again on the next connection
+// (at-least-once: the receiver may see some frames twice).
+enum class Delivery { AtMostOnce, AtLeastOnce };
+
+enum class SpoolFsync { Never, Segment, Always };
+
+// A drain's disk spool (syslog/spool.h). Off while `dir` is empty.
+struct SpoolOptions {
+  std::string dir;                            // the drain's own folder
+  std::uint64_t max_bytes = 1ull << 30;       // records and headers of every segment
+  std::uint64_t segment_bytes = 16ull << 20;  // a segment is closed past this size
+  SpoolFsync fsync = SpoolFsync::Segment;     // when written data is forced to the disk
+  [[nodiscard]] bool enabled() const { return !dir.empty(); }
+};
+
 std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp"
 
 struct DrainConfig {
@@ -34,6 +50,12 @@ struct DrainConfig {
   FormatOptions format;                      // style, max-message-bytes (director etc. filled later)
   EventSet events = EventSet::all();         // events=LogMessage,ValueMetric
   std::vector<std::string> orgs;             // orgs=a,b: only these org names (empty = all)
+
+  Delivery delivery = Delivery::AtMostOnce;  // delivery=at-least-once
+  SpoolOptions spool;                        // spool-dir=, spool-max-bytes=, spool-fsync=
+  // With a spool, the memory queue goes to disk once it holds more than this share of
+  // queue_max_bytes, also while the drain is up (a receiver slower than the firehose).
+  double spool_high_water = 0.5;
 
   // Queue bounds: a push beyond either is dropped and counted as queue_full.
   std::size_t queue_max_frames = 100000;

@@ -1,7 +1,11 @@
 // A drain's counters. Written by the producer threads and the drains' io thread, read by the
 // stats server. The accounting invariant, at any moment:
 //
-//   produced == sent_frames + dropped_total() + queued_frames
+//   produced == sent_frames + dropped_total() + queued_frames + spool_frames
+//
+// produced also counts the frames an earlier run left in the spool (recovered_frames), found
+// at start; queued_frames counts the frames in memory and in flight, spool_frames those on disk
+// not yet read.
 #pragma once
 
 #include <chrono>
@@ -12,7 +16,7 @@
 
 namespace nozzle::syslog {
 
-enum class DropReason { QueueFull, TooLarge, WriteFailed, Shutdown };
+enum class DropReason { QueueFull, TooLarge, WriteFailed, Shutdown, SpoolFull, SpoolIo, SpoolCorrupt };
 
 struct DrainCounters {
   Counter produced;  // every message offered to push()
@@ -22,6 +26,18 @@ struct DrainCounters {
   Counter dropped_too_large;
   Counter dropped_write_failed;  // frames of a write that failed (connection lost mid-write)
   Counter dropped_shutdown;      // frames still queued when the shutdown deadline passed
+  Counter dropped_spool_full;     // the oldest spool segment removed to stay under spool-max-bytes
+  Counter dropped_spool_io;       // frames that could not be written to the spool (disk full, I/O error)
+  Counter dropped_spool_corrupt;  // damaged spool records (a torn tail counts as one)
+  Counter spooled;           // frames moved from memory to the spool
+  Counter replayed;          // frames read back from the spool and delivered
+  Counter resent;            // frames written again on a new connection after a break
+  Counter recovered_frames;  // frames found in the spool at start (part of produced)
+  Gauge spool_frames;        // frames on disk not yet read
+  Gauge spool_bytes;         // bytes of the spool's segments
+  Gauge spool_segments;
+  Gauge spool_failed;        // 1 while the spool is off after an I/O error (memory only)
+  Gauge relp_in_flight;      // RELP frames sent and not yet acknowledged
   Counter reconnects;            // connections established after the first
   Counter connect_failures;      // failed connects, TLS handshakes included
   Counter tls_verify_failures;   // handshakes refused because the peer did not verify
@@ -47,13 +63,17 @@ struct DrainCounters {
 
   [[nodiscard]] std::uint64_t dropped_total() const {
     return dropped_queue_full.get() + dropped_too_large.get() + dropped_write_failed.get() +
-           dropped_shutdown.get();
+           dropped_shutdown.get() + dropped_spool_full.get() + dropped_spool_io.get() +
+           dropped_spool_corrupt.get();
   }
   Counter& dropped(DropReason r) {
     switch (r) {
       case DropReason::QueueFull: return dropped_queue_full;
       case DropReason::TooLarge: return dropped_too_large;
       case DropReason::WriteFailed: return dropped_write_failed;
+      case DropReason::SpoolFull: return dropped_spool_full;
+      case DropReason::SpoolIo: return dropped_spool_io;
+      case DropReason::SpoolCorrupt: return dropped_spool_corrupt;
       case DropReason::Shutdown: break;
     }
     return dropped_shutdown;

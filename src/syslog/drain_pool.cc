@@ -1,5 +1,7 @@
 #include "syslog/drain_pool.h"
 
+#include "core/log.h"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -34,6 +36,10 @@ Drain& DrainPool::add(DrainConfig config) {
     drain = std::make_shared<UdpDrain>(impl_->ioc, std::move(config));
   } else {
     drain = std::make_shared<StreamDrain>(impl_->ioc, std::move(config));
+  }
+  if (std::string error = drain->open_spool(); !error.empty()) {
+    log::error("drain spool unavailable; the drain keeps frames in memory only",
+               {{"drain", drain->config().name}, {"error", error}});
   }
   impl_->drains.push_back(drain);
   return *drain;

@@ -10,7 +10,10 @@ constexpr std::size_t kMaxMaxMessageBytes = 1u << 20;  // 1 MiB
 constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP headers
 
 constexpr std::string_view kOptions =
-    "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs";
+    "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, "
+    "delivery, spool-dir, spool-max-bytes, spool-fsync";
+// A spool smaller than this could not hold one segment of useful size.
+constexpr std::uint64_t kMinSpoolBytes = 64u << 10;
 
 struct Reporter {
   std::string_view url;
@@ -144,7 +147,7 @@ bool parse_authority(std::string_view authority, DrainConfig& cfg, const Reporte
   return true;
 }
 
-void parse_query(std::string_view query, DrainConfig& cfg, const Reporter& report) {
+void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::string>& given, const Reporter& report) {
   std::set<std::string, std::less<>> seen;
   std::optional<std::size_t> max_bytes;
   for (std::string_view pair : split(query, '&')) {
@@ -220,6 +223,21 @@ void parse_query(std::string_view query, DrainConfig& cfg, const Reporter& repor
                  "ContainerMetric, HttpStartStop, Error, Event");
         }
       }
+    } else if (key == "delivery") {
+      if (cfg.transport == Transport::Udp) report("option 'delivery' does not apply to syslog-udp:// (no connection to resend on)");
+      if (auto d = parse_delivery(value)) cfg.delivery = *d;
+      else report("delivery='" + value + "' is not one of at-most-once, at-least-once");
+    } else if (key == "spool-dir") {
+      if (cfg.transport == Transport::Udp) report("option 'spool-dir' does not apply to syslog-udp:// (a datagram is never refused)");
+      if (value.empty() || value.front() != '/') report("spool-dir='" + value + "' is not an absolute path");
+      cfg.spool.dir = value;
+    } else if (key == "spool-max-bytes") {
+      auto n = parse_byte_size(value);
+      if (!n || *n < kMinSpoolBytes) report("spool-max-bytes='" + value + "' is not a size of at least 64KiB (e.g. 512MiB, 1GiB)");
+      else cfg.spool.max_bytes = *n;
+    } else if (key == "spool-fsync") {
+      if (auto f = parse_spool_fsync(value)) cfg.spool.fsync = *f;
+      else report("spool-fsync='" + value + "' is not one of never, segment, always");
     } else if (key == "orgs") {
       for (std::string_view org : split(value, ',')) {
         if (org.empty()) {
@@ -230,7 +248,9 @@ void parse_query(std::string_view query, DrainConfig& cfg, const Reporter& repor
       }
     } else {
       report("unknown option '" + key + "'; valid options: " + std::string(kOptions));
+      continue;
     }
+    given.push_back(key);
   }
 
   const std::size_t upper = cfg.transport == Transport::Udp ? kMaxUdpPayload : kMaxMaxMessageBytes;
@@ -252,6 +272,35 @@ void parse_query(std::string_view query, DrainConfig& cfg, const Reporter& repor
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+  std::uint64_t n = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || ptr == text.data()) return std::nullopt;
+  const std::string_view unit = text.substr(static_cast<std::size_t>(ptr - text.data()));
+  unsigned shift = 0;
+  if (unit.empty() || unit == "B") shift = 0;
+  else if (unit == "K" || unit == "KB" || unit == "KiB") shift = 10;
+  else if (unit == "M" || unit == "MB" || unit == "MiB") shift = 20;
+  else if (unit == "G" || unit == "GB" || unit == "GiB") shift = 30;
+  else if (unit == "T" || unit == "TB" || unit == "TiB") shift = 40;
+  else return std::nullopt;
+  if (n > (UINT64_MAX >> shift)) return std::nullopt;
+  return n << shift;
+}
+
+std::optional<SpoolFsync> parse_spool_fsync(std::string_view text) {
+  if (text == "never") return SpoolFsync::Never;
+  if (text == "segment") return SpoolFsync::Segment;
+  if (text == "always") return SpoolFsync::Always;
+  return std::nullopt;
+}
+
+std::optional<Delivery> parse_delivery(std::string_view text) {
+  if (text == "at-most-once") return Delivery::AtMostOnce;
+  if (text == "at-least-once") return Delivery::AtLeastOnce;
+  return std::nullopt;
+}
 
 std::string_view transport_scheme(Transport t) {
   switch (t) {
@@ -310,7 +359,7 @@ DrainUrlResult parse_drain_url(std::string_view url) {
     if (path != "/") report("a path (" + quoted(path) + ") is not allowed; options go after '?'");
   }
   const bool authority_ok = parse_authority(authority, cfg, report);
-  parse_query(query, cfg, report);
+  parse_query(query, cfg, result.given, report);
 
   if (!result.errors.empty() || !authority_ok) return result;
   cfg.name = std::string(scheme) + "://";

@@ -51,13 +51,27 @@ StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
       op_timer_(ioc),
       retry_timer_(ioc),
       stop_timer_(ioc),
+      spool_timer_(ioc),
       backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()) {
   if (config_.transport == Transport::Tls) tls_ = make_tls_context(config_);
 }
 
 StreamDrain::~StreamDrain() = default;
 
-void StreamDrain::start() { connect(); }
+void StreamDrain::start() {
+  connect();
+  if (spooling()) spool_tick();
+}
+
+void StreamDrain::spool_tick() {
+  if (finished_) return;
+  spill(ready_);
+  write_next();  // a spool left by an earlier run, or filled while down, waits for no producer
+  spool_timer_.expires_after(kSpoolTick);
+  spool_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->spool_tick();
+  });
+}
 
 void StreamDrain::wake() {
   asio::post(ioc_, [self = shared_from_this()] { self->write_next(); });
@@ -181,9 +195,14 @@ void StreamDrain::read_watch(const ConnectionPtr& conn) {
 
 void StreamDrain::write_next() {
   if (!ready_ || writing_ || finished_ || awaiting_peer_verdict_) return;
-  if (queue_.take(batch_) == 0) {
-    if (stopping_) close_gracefully(conn_);
-    return;
+  if (!batch_.empty()) {
+    batch_resending(batch_);  // kept from a write that failed on an earlier connection
+  } else {
+    spill(true);
+    if (take_next(batch_) == 0) {
+      if (stopping_) close_gracefully(conn_);
+      return;
+    }
   }
   writing_ = true;
   arm_deadline(config_.write_timeout, conn_);
@@ -204,8 +223,7 @@ void StreamDrain::on_written(const ConnectionPtr& conn, const error_code& ec) {
   writing_ = false;
   op_timer_.cancel();
   if (!ec) {
-    batch_sent(batch_);
-    batch_.clear();
+    batch_delivered(batch_);
     if (conn->failed) {
       // The read watch saw the receiver go while this write was in flight; it left the
       // reconnect to us.
@@ -216,10 +234,10 @@ void StreamDrain::on_written(const ConnectionPtr& conn, const error_code& ec) {
     write_next();
     return;
   }
-  // The receiver may have got part of the batch; TCP cannot tell which part, so the whole
-  // batch is counted as dropped rather than sent twice.
-  batch_dropped(batch_, deadline_passed_ ? DropReason::Shutdown : DropReason::WriteFailed);
-  batch_.clear();
+  // The receiver may have got part of the batch; TCP cannot tell which part. At-most-once
+  // counts the whole batch as dropped rather than sent twice; at-least-once, and a batch read
+  // from the spool, keep it for the next connection.
+  (void)batch_failed(batch_, deadline_passed_ ? DropReason::Shutdown : DropReason::WriteFailed);
   if (deadline_passed_) {
     finish();
     return;
@@ -282,7 +300,9 @@ void StreamDrain::schedule_reconnect() {
   // While frames wait, the queue fills: at 20,000 frames/s its 64 MiB last about 3.7 s, so a
   // receiver back after a 3 s restart must not wait for a 2-4 s backoff step (the soak lost
   // 43,000-55,000 frames that way). An idle drain backs off as configured.
-  if (queue_.frames() > 0) delay = std::min<std::chrono::milliseconds>(delay, kBusyRetryMax);
+  if (queue_.frames() > 0 || !batch_.empty() || counters_.spool_frames.get() > 0) {
+    delay = std::min<std::chrono::milliseconds>(delay, kBusyRetryMax);
+  }
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([self = shared_from_this()](const error_code&) {
     // Cancelled by stop(): try at once, since a flush is wanted.
@@ -344,8 +364,10 @@ void StreamDrain::deadline_passed() {
 void StreamDrain::finish() {
   if (!finished_) {
     finished_ = true;
-    drop_queued(DropReason::Shutdown);
+    // A kept batch and the queue go to the spool when there is one, else count as dropped.
+    spill_for_shutdown(batch_);
     op_timer_.cancel();
+    spool_timer_.cancel();
     retry_timer_.cancel();
     stop_timer_.cancel();
     resolver_.cancel();

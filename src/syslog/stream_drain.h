@@ -47,6 +47,7 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   void deadline_passed();
   void finish();
   void arm_deadline(std::chrono::milliseconds timeout, const ConnectionPtr& conn);
+  void spool_tick();
 
   boost::asio::io_context& ioc_;
   std::shared_ptr<boost::asio::ssl::context> tls_;  // null for plain TCP
@@ -54,6 +55,7 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   boost::asio::steady_timer op_timer_;     // deadline of connect, handshake or write
   boost::asio::steady_timer retry_timer_;  // backoff between attempts
   boost::asio::steady_timer stop_timer_;   // shutdown deadline
+  boost::asio::steady_timer spool_timer_;  // moves the memory queue to the spool (when there is one)
   Backoff backoff_;
 
   ConnectionPtr conn_;  // the current connection, ready or being set up; null between attempts
@@ -64,7 +66,8 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   bool stopping_ = false;
   bool deadline_passed_ = false;
   bool finished_ = false;
-  FrameBatch batch_;  // the write in flight
+  // The write in flight; after a failed write, the batch kept for a resend (batch_failed).
+  FrameBatch batch_;
   std::function<void()> done_;
 };
 

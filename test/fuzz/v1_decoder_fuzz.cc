@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "nozzle/v1_decoder.h"
+#include "nozzle/decode/v1_decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static nozzle::Envelope env;  // reused across inputs, as a connection reuses it

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "nozzle/v2_decoder.h"
+#include "nozzle/decode/v2_decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static nozzle::V2Decoder decoder;  // reused across inputs, as a connection reuses it

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nozzle/websocket_frames.h"
+#include "nozzle/ingress/websocket_frames.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include "cfapi/discovery.h"
 #include "cfapi/token_provider.h"
 #include "naming.h"
-#include "nozzle/caching_enricher.h"
+#include "nozzle/pipeline/caching_enricher.h"
 #include "simulator.h"
 #include "support/wait.h"
 

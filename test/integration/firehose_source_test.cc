@@ -10,7 +10,7 @@
 
 #include "cfapi/discovery.h"
 #include "cfapi/token_provider.h"
-#include "nozzle/firehose_source.h"
+#include "nozzle/ingress/firehose_source.h"
 #include "simulator.h"
 #include "support/wait.h"
 

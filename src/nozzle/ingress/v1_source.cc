@@ -1,0 +1,246 @@
+// The v1 firehose: the Traffic Controller websocket, one dropsonde Envelope per binary message
+// (PROTOCOLS.md 2).
+//
+// The websocket is read here, not with beast::websocket: one read_some fills a large buffer
+// with a burst of messages, and all of them are decoded before the next read. Beast's stream
+// completes every message through the scheduler (an epoll_wait each) and re-arms its timeout
+// timer per read; at 50,000 envelopes/s that was 8-10 % of the nozzle's CPU (bench/RESULTS.md).
+#include "nozzle/ingress/firehose_connection.h"  // first: it works around a Boost 1.74 include gap
+
+#include <openssl/rand.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <random>
+
+#include "core/log.h"
+#include "nozzle/decode/v1_decoder.h"
+#include "nozzle/ingress/websocket_frames.h"
+#include "nozzle/ingress/websocket_handshake.h"
+
+namespace nozzle {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+namespace {
+constexpr std::string_view kSlowConsumerCounter = "doppler_proxy.slow_consumer";
+constexpr std::string_view kTruncatingBufferCounter = "TruncatingBuffer.DroppedMessage";
+constexpr std::size_t kMaxMessage = 64u << 20;
+constexpr std::uint16_t kCloseNormal = 1000;
+constexpr std::uint16_t kClosePolicy = 1008;  // the TC's keep-alive gave up (PROTOCOLS.md 2.2)
+// A close frame or pong is a few bytes; a peer that cannot take them in this long is gone.
+constexpr std::chrono::seconds kControlWriteTimeout{2};
+
+// A client's nonce and mask keys must be unpredictable to the server (RFC 6455 5.3, 10.3).
+template <std::size_t N>
+std::array<std::uint8_t, N> random_bytes() {
+  std::array<std::uint8_t, N> out{};
+  if (RAND_bytes(out.data(), static_cast<int>(N)) != 1) {
+    std::random_device rd;
+    for (auto& b : out) b = static_cast<std::uint8_t>(rd());
+  }
+  return out;
+}
+}  // namespace
+
+class V1Connection final : public FirehoseConnection {
+ public:
+  using FirehoseConnection::FirehoseConnection;
+  ~V1Connection() override { stop(); }
+
+ protected:
+  asio::awaitable<SessionEnd> session(const std::string& token) override {
+    return with_stream([this, &token](auto& stream) { return run(stream, token); });
+  }
+
+ private:
+  // The HTTP upgrade (RFC 6455 4.1), then the stream.
+  template <class Stream>
+  asio::awaitable<SessionEnd> run(Stream& stream, const std::string& token) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    std::string target = ctx_.url.path_prefix + "/firehose/" + ctx_.config.subscription_id + "?";
+    if (const std::string_view filter = v1_filter_type(ctx_.config.events); !filter.empty()) {
+      target += "filter-type=";
+      target += filter;
+    }
+    const std::string key = ws::handshake_key(random_bytes<16>());
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, host_header());
+    req.set(http::field::upgrade, "websocket");
+    req.set(http::field::connection, "Upgrade");
+    req.set(http::field::sec_websocket_key, key);
+    req.set(http::field::sec_websocket_version, "13");
+    req.set(http::field::authorization, token);
+    req.set(http::field::origin, (ctx_.tls ? "https://" : "http://") + host_header());
+    req.set(http::field::user_agent, "syslog-nozzle");
+
+    error_code ec;
+    tcp.expires_after(ctx_.config.connect_timeout);
+    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+    beast::flat_buffer head;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024);
+    if (!ec) co_await http::async_read_header(stream, head, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return connect_failed("websocket handshake failed: " + ec.message());
+    const unsigned status = parser.get().result_int();
+    if (status == 401) {
+      co_await http::async_read(stream, head, parser, asio::redirect_error(use_awaitable, ec));
+      warn("firehose refused the token", parser.get().body());
+      co_return SessionEnd::AuthRefused;
+    }
+    if (status != 101) co_return connect_failed("websocket upgrade refused with HTTP " + std::to_string(status));
+    const auto header = [&parser](http::field f) {
+      const auto v = parser.get()[f];
+      return std::string_view(v.data(), v.size());
+    };
+    if (auto why = ws::check_upgrade_response(header(http::field::upgrade), header(http::field::connection),
+                                              header(http::field::sec_websocket_accept), key)) {
+      co_return connect_failed("websocket handshake failed: " + *why);
+    }
+    tcp.expires_never();
+
+    // Bytes that came with the response are the first frames (the TC pings at once).
+    reader_.reset();
+    const auto early = head.cdata();
+    reader_.append(std::string_view(static_cast<const char*>(early.data()), early.size()));
+    session_up();
+    // stop(): the pending read ends, and the loop says goodbye with close 1000.
+    set_abort([&tcp] { tcp.cancel(); });
+    bool idle = false;
+    watch_idle([&tcp, &idle] {
+      idle = true;
+      tcp.close();
+    });
+    co_return co_await stream_frames(stream, idle);
+  }
+
+  template <class Stream>
+  asio::awaitable<SessionEnd> stream_frames(Stream& stream, const bool& idle) {
+    error_code ec;
+    for (;;) {
+      // Every complete message received so far, then one hand-over for the whole burst.
+      ws::Event event;
+      bool ping = false;
+      for (;;) {
+        event = reader_.next();
+        if (event.kind == ws::Event::Kind::Message) {
+          on_frame(event.payload);
+        } else if (event.kind == ws::Event::Kind::Ping) {
+          ping = true;  // one pong answers every ping of the burst (RFC 6455 5.5.3)
+          pong_payload_.assign(event.payload);
+        } else if (event.kind != ws::Event::Kind::Pong) {
+          break;
+        }
+      }
+      // A TLS read returns one record (~16 KiB); when more of the burst is waiting, read it
+      // first, so that the whole burst goes to the drains at once. The pipeline bounds what it
+      // holds back meanwhile.
+      if (event.kind != ws::Event::Kind::NeedMore || stopping_ || !more_waiting(beast::get_lowest_layer(stream))) {
+        ctx_.handler->on_batch_end();
+      }
+
+      if (event.kind == ws::Event::Kind::Close) {
+        const std::string reason(event.payload);
+        if (event.close_code == kClosePolicy) {
+          // Nozzles read 1008 as "too slow" (PROTOCOLS.md 2.4).
+          ctx_.counters->slow_consumer.add();
+          warn("firehose closed the connection with 1008 (slow consumer)", reason);
+        } else {
+          log::info("firehose closed the connection",
+                    {{"code", std::to_string(event.close_code)}, {"connection", std::to_string(ctx_.index)}});
+        }
+        // Echo the code, as RFC 6455 5.5.1 asks; the server closes the TCP connection then.
+        const std::uint16_t echo = event.close_code == ws::FrameReader::kNoStatusCode ? kCloseNormal : event.close_code;
+        co_await write_control(stream, ws::client_close_frame(echo, "", random_bytes<4>()));
+        co_return stopping_ ? SessionEnd::Stopped : SessionEnd::Ended;
+      }
+      if (event.kind == ws::Event::Kind::Error) {
+        warn("firehose sent an invalid websocket frame", ws::describe(event.error));
+        co_await write_control(stream, ws::client_close_frame(ws::close_code_for(event.error), "", random_bytes<4>()));
+        co_return stopping_ ? SessionEnd::Stopped : SessionEnd::Failed;
+      }
+      if (ping) {
+        ec = co_await write_control(stream, ws::client_frame(ws::Opcode::Pong, pong_payload_, random_bytes<4>()));
+        if (ec) break;
+      }
+
+      if (stopping_) {
+        co_await write_control(stream, ws::client_close_frame(kCloseNormal, "", random_bytes<4>()));
+        break;
+      }
+      const std::span<char> room = reader_.prepare();
+      const std::size_t n =
+          co_await stream.async_read_some(asio::buffer(room.data(), room.size()), asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (stopping_ && ec == asio::error::operation_aborted) {
+          // stop() cancelled the read: the stream is still whole, so close it properly.
+          co_await write_control(stream, ws::client_close_frame(kCloseNormal, "", random_bytes<4>()));
+        }
+        break;
+      }
+      reader_.commit(n);
+      note_activity();
+    }
+    if (stopping_) co_return SessionEnd::Stopped;
+    if (idle) {
+      warn("firehose stream broke", "no frame or ping for " + std::to_string(ctx_.config.idle_timeout.count()) + " ms");
+    } else {
+      warn("firehose stream broke", ec.message());
+    }
+    co_return SessionEnd::Failed;
+  }
+
+  // A pong or close, within kControlWriteTimeout. Only between reads: one write at a time, and
+  // the timeout set here never lands on a read.
+  template <class Stream>
+  asio::awaitable<error_code> write_control(Stream& stream, std::string frame) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    error_code ec;
+    tcp.expires_after(kControlWriteTimeout);
+    co_await asio::async_write(stream, asio::buffer(frame), asio::redirect_error(use_awaitable, ec));
+    tcp.expires_never();
+    co_return ec;
+  }
+
+  void on_frame(std::string_view bytes) {
+    ctx_.counters->frames.add();
+    if (const auto error = decode_v1_envelope(bytes, env_)) {
+      ctx_.counters->invalid.add();
+      warn("invalid firehose envelope skipped", error->to_string());
+      return;
+    }
+    if (env_.type == EventType::CounterEvent) notice_upstream_loss(env_);
+    if (!passes_filter(ctx_.config.events, env_.type, *ctx_.counters)) return;
+    ctx_.counters->envelopes.add();
+    ctx_.handler->on_envelope(env_);
+  }
+
+  // Loss upstream of us is announced in-band (PROTOCOLS.md 2.4).
+  void notice_upstream_loss(const Envelope& env) {
+    const std::string& name = env.counter.name;
+    if (name == kSlowConsumerCounter && env.counter.delta > 0) {
+      ctx_.counters->slow_consumer.add();
+      warn("Traffic Controller reports a slow consumer", name);
+    } else if (name.find(kTruncatingBufferCounter) != std::string::npos) {
+      ctx_.counters->upstream_dropped.add(env.counter.delta);
+      warn("doppler dropped envelopes for this subscription", std::to_string(env.counter.delta));
+    }
+  }
+
+  Envelope env_;
+  ws::FrameReader reader_{kMaxMessage};
+  std::string pong_payload_;
+};
+
+std::unique_ptr<FirehoseConnection> make_v1_connection(ConnectionContext ctx) {
+  return std::make_unique<V1Connection>(std::move(ctx));
+}
+
+}  // namespace nozzle

@@ -1,0 +1,85 @@
+// What one firehose connection thread does with each decoded envelope after the event filter:
+// enrich, format once per distinct drain format, and push into every drain that wants it (by
+// event type and org). Also the --debug output (frames to stdout instead of drains).
+//
+// Frames bound for a drain collect in this thread's own batch for the drain and go to the
+// drain's queue together at the end of each read burst (on_batch_end), tick or stop, or when
+// a batch reaches kCommitBytes: one lock and at most one writer wake-up per burst. The
+// stage's counters are kept here too and added to the shared ones at the same moments.
+//
+// Thread contract: on_envelope/on_tick/on_stop run on the connection's thread only. Drains'
+// push_batch() is thread-safe; the formatters and routes are shared read-only.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "nozzle/pipeline/enricher.h"
+#include "nozzle/pipeline/envelope_handler.h"
+#include "syslog/drain.h"
+#include "syslog/rfc5424.h"
+
+namespace nozzle {
+
+// Counters of the stage, shared by all connections.
+struct PipelineCounters {
+  Counter formatted;           // envelopes that reached formatting
+  Counter messages_too_large;  // messages dropped by the formatter (cannot fit max-message-bytes)
+  Counter drain_filtered;      // (envelope, drain) pairs skipped by a drain's events= or orgs=
+};
+
+// One destination: a drain (or stdout in --debug) with its own filters.
+struct Route {
+  syslog::Drain* drain = nullptr;  // null: write to stdout
+  EventSet events = EventSet::all();
+  std::vector<std::string> orgs;  // empty: all
+  std::size_t format = 0;         // index into the formatters
+};
+
+// Writes whole messages to stdout under a lock (--debug and --demo).
+class StdoutWriter {
+ public:
+  void write(std::string_view message);
+  [[nodiscard]] std::uint64_t messages() const { return messages_.get(); }
+
+ private:
+  std::mutex mutex_;
+  Counter messages_;
+};
+
+class ConnectionPipeline final : public EnvelopeHandler {
+ public:
+  ConnectionPipeline(std::unique_ptr<Enricher> enricher, const std::vector<syslog::Formatter>& formatters,
+                     const std::vector<Route>& routes, PipelineCounters& counters, StdoutWriter* stdout_writer);
+
+  // A batch this large goes to its drain at once, whatever the burst: it bounds the memory
+  // and the delay of frames of a long burst.
+  static constexpr std::size_t kCommitBytes = 256u << 10;
+
+  void on_envelope(Envelope& env) override;
+  void on_batch_end() override;
+  void on_tick() override;
+  void on_stop() override;
+
+ private:
+  void deliver(Envelope& env, const AppInfo& app);
+  // Hands every route's batch to its drain and adds the local counts to the shared counters.
+  void commit();
+
+  std::unique_ptr<Enricher> enricher_;
+  const std::vector<syslog::Formatter>& formatters_;
+  const std::vector<Route>& routes_;
+  PipelineCounters& counters_;
+  StdoutWriter* stdout_;
+  std::vector<syslog::FormattedMessages> out_;  // one per formatter, reused
+  std::vector<bool> done_;                      // out_[i] holds this envelope's messages
+  std::vector<syslog::FrameBatch> staged_;      // per route: frames not yet handed to the drain
+  std::uint64_t formatted_ = 0;                 // not yet added to counters_
+  std::uint64_t drain_filtered_ = 0;
+  std::uint64_t too_large_ = 0;
+  Enricher::Emit emit_;
+};
+
+}  // namespace nozzle

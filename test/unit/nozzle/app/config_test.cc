@@ -1,0 +1,172 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "nozzle/app/config.h"
+
+using namespace nozzle;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::map<std::string, std::string> g_env;
+std::string fake_getenv(const char* name) {
+  auto it = g_env.find(name);
+  return it == g_env.end() ? std::string() : it->second;
+}
+
+ConfigResult parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "syslog-nozzle");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return parse_config(static_cast<int>(argv.size()), argv.data(), fake_getenv);
+}
+
+// Sets real environment variables for CLI11 (each test case runs in its own process under
+// ctest, and unsets what it set).
+struct EnvGuard {
+  std::vector<std::string> names;
+  void set(const std::string& name, const std::string& value) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+    names.push_back(name);
+  }
+  ~EnvGuard() {
+    for (auto& n : names) ::unsetenv(n.c_str());
+  }
+};
+
+const std::vector<std::string> kMinimal = {"--api-endpoint", "https://api.sys", "--client-id", "n",
+                                           "--client-secret", "s", "--drain", "syslog://127.0.0.1:514"};
+
+}  // namespace
+
+TEST_CASE("go durations") {
+  std::chrono::milliseconds d{};
+  CHECK(parse_go_duration("500ms", d));
+  CHECK(d == 500ms);
+  CHECK(parse_go_duration("1m30s", d));
+  CHECK(d == 90s);
+  CHECK(parse_go_duration("1h", d));
+  CHECK(d == 3600s);
+  CHECK(parse_go_duration("60", d));
+  CHECK(d == 60s);
+  CHECK(parse_go_duration("1.5s", d));
+  CHECK(d == 1500ms);
+  CHECK_FALSE(parse_go_duration("", d));
+  CHECK_FALSE(parse_go_duration("10x", d));
+  CHECK_FALSE(parse_go_duration("s", d));
+  CHECK_FALSE(parse_go_duration("-5s", d));
+}
+
+TEST_CASE("a firehose-to-syslog manifest's env vars alone configure the nozzle") {
+  EnvGuard env;
+  env.set("API_ENDPOINT", "https://api.sys.example.com");
+  env.set("FIREHOSE_CLIENT_ID", "firehose-to-syslog");
+  env.set("FIREHOSE_CLIENT_SECRET", "secret");
+  env.set("SYSLOG_ENDPOINT", "logs.example.com:6514");
+  env.set("SYSLOG_PROTOCOL", "tcp+tls");
+  env.set("CERT_PEM", "/etc/hostname");  // any readable file
+  env.set("EVENTS", "LogMessage,HttpStartStop");
+  env.set("FIREHOSE_SUBSCRIPTION_ID", "nozzle-east");
+  env.set("CF_PULL_TIME", "120s");
+  env.set("EXTRA_FIELDS", "env:prod,dc:east");
+  const auto r = parse({});
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  const Config& c = r.config;
+  CHECK(c.api_endpoint == "https://api.sys.example.com");
+  CHECK(c.client_id == "firehose-to-syslog");
+  CHECK(c.subscription_id == "nozzle-east");
+  CHECK(c.events.contains(EventType::LogMessage));
+  CHECK(c.events.contains(EventType::HttpStartStop));
+  CHECK_FALSE(c.events.contains(EventType::ValueMetric));
+  CHECK(c.cc_pull_time == 120s);
+  REQUIRE(c.drains.size() == 1);
+  CHECK(c.drains[0].transport == syslog::Transport::Tls);
+  CHECK(c.drains[0].host == "logs.example.com");
+  CHECK(c.drains[0].port == 6514);
+  CHECK(c.drains[0].ca_file == "/etc/hostname");
+  CHECK(c.drains[0].format.extra_fields.size() == 2);
+  CHECK(c.extra_fields[0] == std::pair<std::string, std::string>{"env", "prod"});
+}
+
+TEST_CASE("defaults follow firehose-to-syslog") {
+  const auto r = parse(kMinimal);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  const Config& c = r.config;
+  CHECK(c.subscription_id == "firehose");
+  CHECK(c.events.contains(EventType::LogMessage));
+  CHECK_FALSE(c.events.contains(EventType::ValueMetric));
+  CHECK(c.firehose == FirehoseApi::V1);
+  CHECK(c.cc_rps == 50);
+  CHECK(c.cc_pull_time == 60s);
+  CHECK(c.logs_buffer_size == 100000);
+  CHECK(c.drains[0].queue_max_frames == 100000);
+  CHECK(c.enrich_wait == 500ms);
+  CHECK(c.shutdown_timeout == 10s);
+  CHECK(c.stats_address == "0.0.0.0:8080");
+}
+
+TEST_CASE("$PORT gives the stats server's port, as on Cloud Foundry") {
+  g_env["PORT"] = "61001";
+  const auto r = parse(kMinimal);
+  g_env.clear();
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  CHECK(r.config.stats_address == "0.0.0.0:61001");
+}
+
+TEST_CASE("bad configuration: every problem listed, each naming its flag and env var, exit 2") {
+  const auto r = parse({"--api-endpoint", "api.sys", "--client-id", "n", "--events", "LogMessage,Logs",
+                        "--syslog-server", "h:514", "--syslog-protocol", "udp", "--cert-pem-syslog", "/ca.pem",
+                        "--drain", "syslog-tls://h:6514?ca=/nonexistent/ca.pem", "--drain", "syslog://h:99999",
+                        "--cc-pull-time", "soon", "--connections", "0"});
+  REQUIRE(r.action == ConfigResult::Action::Exit);
+  CHECK(r.exit_code == 2);
+  const std::string& out = r.output;
+  INFO(out);
+  CHECK(out.find("--api-endpoint / API_ENDPOINT: 'api.sys' is not an http(s) URL") != std::string::npos);
+  CHECK(out.find("--client-secret / FIREHOSE_CLIENT_SECRET: is required") != std::string::npos);
+  CHECK(out.find("--events / EVENTS: 'Logs' is not an event type") != std::string::npos);
+  CHECK(out.find("--cert-pem-syslog / CERT_PEM: applies only to --syslog-protocol tcp+tls") != std::string::npos);
+  CHECK(out.find("--drain / DRAINS ca=: cannot read '/nonexistent/ca.pem'") != std::string::npos);
+  CHECK(out.find("port '99999'") != std::string::npos);
+  CHECK(out.find("--cc-pull-time / CF_PULL_TIME: 'soon' is not a duration") != std::string::npos);
+  CHECK(out.find("--connections / FIREHOSE_CONNECTIONS: '0'") != std::string::npos);
+  CHECK(out.find("has 8 problems") != std::string::npos);
+}
+
+TEST_CASE("no drain at all is a problem unless frames go to stdout") {
+  auto r = parse({"--api-endpoint", "https://api.sys", "--client-id", "n", "--client-secret", "s"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("no drain is configured") != std::string::npos);
+  r = parse({"--api-endpoint", "https://api.sys", "--client-id", "n", "--client-secret", "s", "--debug"});
+  CHECK(r.action == ConfigResult::Action::Run);
+}
+
+TEST_CASE("unknown flags, --help and --version") {
+  auto r = parse({"--no-such-flag"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--no-such-flag") != std::string::npos);
+  r = parse({"--help"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("API_ENDPOINT") != std::string::npos);
+  CHECK(r.output.find("--cc-pull-time") != std::string::npos);
+  r = parse({"--version"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.rfind("syslog-nozzle ", 0) == 0);
+}
+
+TEST_CASE("several drains from DRAINS, each with its own options") {
+  EnvGuard env;
+  env.set("DRAINS", "syslog://a:514?format=cf syslog-udp://b:514,syslog-tls://c?events=LogMessage");
+  auto args = kMinimal;
+  args.resize(6);  // without --drain
+  const auto r = parse(args);
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  REQUIRE(r.config.drains.size() == 3);
+  CHECK(r.config.drains[0].format.style == syslog::Style::Cf);
+  CHECK(r.config.drains[1].transport == syslog::Transport::Udp);
+  CHECK(r.config.drains[2].port == 6514);
+}
