@@ -45,7 +45,7 @@ struct Mix {
   }
 };
 
-// The tags Diego and the agent stamp on an app envelope (PROTOCOLS.md 3.4).
+// The tags Diego and the agent stamp on an app envelope (docs/WIRE.md, "Tags on app envelopes").
 std::vector<std::pair<std::string, std::string>> app_tags(const char* guid) {
   return {{"source_id", guid},          {"app_id", guid},        {"app_name", "billing-api"},
           {"space_id", kGuids[1]},      {"space_name", "production"}, {"organization_id", kGuids[2]},

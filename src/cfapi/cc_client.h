@@ -1,4 +1,4 @@
-// Cloud Controller v3 for enrichment (PROTOCOLS.md 7): the apps list with
+// Cloud Controller v3 for enrichment (docs/WIRE.md, "Cloud Controller v3"): the apps list with
 // include=space.organization, by page (the warm-up) or by guids (misses and refreshes).
 //
 // AppSource is the seam the app cache talks to; CcClient is its real implementation on libcurl,
@@ -72,7 +72,7 @@ struct CcClientConfig {
   std::string api_url;  // e.g. https://api.sys.example.com (no trailing slash needed)
   TlsOptions tls;       // --ca-cert / --skip-ssl-validation
   std::chrono::milliseconds timeout{10000};  // per request, connect included
-  int per_page = 5000;  // Cloud Controller's maximum (PROTOCOLS.md 7)
+  int per_page = 5000;  // Cloud Controller's maximum (docs/WIRE.md, "Cloud Controller v3")
 };
 
 class CcClient final : public AppSource {

@@ -1,4 +1,5 @@
-// parse_apps_page: the /v3/apps body with included spaces and organizations (PROTOCOLS.md 7).
+// parse_apps_page: the /v3/apps body with included spaces and organizations (docs/WIRE.md,
+// "Cloud Controller v3").
 #include <rapidjson/document.h>
 
 #include <string_view>

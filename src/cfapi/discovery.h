@@ -1,4 +1,4 @@
-// Endpoint discovery from the Cloud Controller API root (PROTOCOLS.md 6.2, 6.3).
+// Endpoint discovery from the Cloud Controller API root (docs/WIRE.md, "Endpoint discovery").
 //
 // `GET /` gives links.uaa, links.logging (the v1 Traffic Controller, wss://doppler...) and
 // links.log_stream (the RLP gateway); `GET /v2/info` is the fallback for what the root lacks

@@ -20,7 +20,8 @@ Result<ParsedToken> parse_token_response(std::string_view json) {
   std::string type = "bearer";
   if (const auto t = doc.FindMember("token_type"); t != doc.MemberEnd() && t->value.IsString()) {
     type = t->value.GetString();
-    // The Traffic Controller strips only a lowercase "bearer " prefix (PROTOCOLS.md 2.1).
+    // The Traffic Controller strips only a lowercase "bearer " prefix (docs/WIRE.md,
+    // "Request and authorization").
     for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
   parsed.header_value = type + " " + token->value.GetString();

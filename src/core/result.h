@@ -1,4 +1,4 @@
-// A value or an error message: how remote calls report failure (STYLE.md 7: errors are values
+// A value or an error message: how remote calls report failure (errors are values
 // at boundaries; no exception crosses a thread or an async handler).
 #pragma once
 

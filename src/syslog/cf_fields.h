@@ -1,5 +1,5 @@
-// The cf style's header fields and SD elements (PROTOCOLS.md 8.3). Private to src/syslog/;
-// cf_style.cc builds its messages from them.
+// The cf style's header fields and SD elements (docs/WIRE.md, "CF app drain format"). Private to
+// src/syslog/; cf_style.cc builds its messages from them.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // The cf style's messages, after loggregator-agent-release's src/pkg/egress/syslog/rfc5424.go,
 // fed with what loggregator's v1->v2 conversion would have made of a v1 envelope
-// (PROTOCOLS.md 5.1, 8.3). Header fields and SD elements: cf_fields.h.
+// (docs/WIRE.md, "v1 to v2" and "CF app drain format"). Header fields and SD elements: cf_fields.h.
 #include "syslog/cf_style.h"
 
 #include <cstring>

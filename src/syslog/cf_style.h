@@ -1,5 +1,5 @@
-// The cf style: what CF's own app syslog drains write (PROTOCOLS.md 8.3). Private to
-// src/syslog/; Formatter::format() calls it.
+// The cf style: what CF's own app syslog drains write (docs/WIRE.md, "CF app drain format").
+// Private to src/syslog/; Formatter::format() calls it.
 #pragma once
 
 #include "core/envelope.h"

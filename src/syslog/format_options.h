@@ -11,7 +11,7 @@ namespace nozzle::syslog {
 
 enum class Style {
   Pcf,  // default: HOSTNAME = origin ip, APP-NAME vcap.<origin>, [instance@47450 ...], JSON body
-  Cf,   // what CF's own app syslog drains write (PROTOCOLS.md 8.3)
+  Cf,   // what CF's own app syslog drains write (docs/WIRE.md, "CF app drain format")
 };
 
 inline constexpr std::size_t kDefaultStreamMaxMessageBytes = 8192;  // RFC 5425's SHOULD

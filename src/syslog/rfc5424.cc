@@ -52,7 +52,7 @@ void put_pcf_header(const Envelope& env, const FormatOptions& options, Appender&
   }
   *p++ = ' ';
   p = put_header_field(event_type_name(env.type), kMsgIdMax, p);
-  // syslog-release's BOSH platform log SD (PROTOCOLS.md 9), params in its order.
+  // syslog-release's BOSH platform log SD (docs/WIRE.md, "instance@47450"), params in its order.
   p = put(p, " [instance@47450 director=\"");
   p = put_sd_value(options.director, p);
   p = put(p, "\" deployment=\"");

@@ -1,5 +1,6 @@
 // cf-sim's HTTP endpoints over real TLS: discovery, UAA, Cloud Controller v3, the control
-// endpoint and the faults, checked against PROTOCOLS.md 6 and 7 from a Beast client.
+// endpoint and the faults, checked against docs/WIRE.md ("UAA tokens", "Endpoint discovery",
+// "Cloud Controller v3") from a Beast client.
 #include <doctest/doctest.h>
 
 #include <set>

@@ -21,8 +21,8 @@ using nozzle::test::wait_until;
 namespace {
 
 // Everything an envelope says, in one comparable line, minus the tags that the v1->v2->v1
-// round trip moves around by design (source_id, instance_id, source_type: PROTOCOLS.md 5) and
-// the times, which cf-sim stamps when it sends.
+// round trip moves around by design (source_id, instance_id, source_type: docs/WIRE.md,
+// "v1/v2 conversion") and the times, which cf-sim stamps when it sends.
 std::string canonical(const Envelope& e) {
   std::ostringstream o;
   o << event_type_name(e.type) << '|' << e.origin << '|' << e.deployment << '|'
@@ -393,7 +393,7 @@ TEST_CASE("a connection cut off as a slow consumer is counted, and the alert see
                                      {&slow, &healthy});
   source->start();
   // The simulator cuts the blocked connection after 1 s and tells the other one with a
-  // doppler_proxy.slow_consumer CounterEvent (PROTOCOLS.md 2.4).
+  // doppler_proxy.slow_consumer CounterEvent (docs/WIRE.md, "Loss signals").
   CHECK(wait_until([&] { return source->counters().slow_consumer.get() >= 1; }, 20s));
   CHECK(wait_until([&] { return sim.counters().slow_consumer_cutoffs >= 1; }, 20s));
   source->stop();

@@ -177,7 +177,8 @@ void run_end_to_end(const std::string& firehose) {
   // SIGTERM: a clean exit.
   CHECK(nozzle.process->stop(15s) == 0);
 
-  // Every envelope arrived once, in the DESIGN.md frame, with the right names.
+  // Every envelope arrived once, in the pcf frame (docs/ARCHITECTURE.md, "The frame"), with the
+  // right names.
   std::set<std::int64_t> seqs;
   std::size_t duplicates = 0;
   int named = 0;

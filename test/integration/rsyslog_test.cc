@@ -1,7 +1,7 @@
 // Frames written by the nozzle's drains, received and parsed by a real rsyslogd: what reaches
 // a receiver byte for byte, and what the receiver reads out of it.
 //
-// rsyslog's habits these tests pin (DRAINS.md): it drops a message's trailing LF on reception
+// rsyslog's habits these tests pin: it drops a message's trailing LF on reception
 // and stores a control character inside as #ooo; under TLS 1.3 a refused client certificate
 // still lets the client finish its handshake, so refusal is asserted on what rsyslog wrote and
 // on the drain holding its frames until the receiver's verdict.

@@ -110,8 +110,8 @@ TEST_CASE("syslog-ng over plain TCP: cf-style logs and gauges, ${.SDATA.tags@474
   t::check_raw_in_order(sent, got);
   t::check_cf_log_fields(logs, {got.begin(), got.begin() + 2}, "");  // NILVALUE: empty
 
-  // PROTOCOLS.md 8.3: metrics are PRI 14, PROCID [instance], an empty MSG, the gauge element
-  // first, values in Go's shortest 'g' form.
+  // docs/WIRE.md, "CF app drain format": metrics are PRI 14, PROCID [instance], an empty MSG, the
+  // gauge element first, values in Go's shortest 'g' form.
   const std::vector<std::vector<std::string>> gauges = {{"cpu", "0.23", "percentage"},
                                                         {"memory", "1.34217728e+08", "bytes"},
                                                         {"disk", "6.7108864e+07", "bytes"},

@@ -23,16 +23,16 @@ void check_raw_in_order(const std::vector<std::string>& sent, const std::vector<
 std::vector<ReceivedMessage> in_sent_order(const std::vector<std::string>& sent, std::vector<ReceivedMessage> got);
 
 // The receiver parsed each pcf message (sent in `envelopes`' order, formatted with
-// with_sample_identity()) into the header and instance@47450 parameters DESIGN.md calls for, and
-// the MSG is the JSON body with its event type, origin and the UTF-8 log line intact.
-// `timestamp` is how the receiver writes the sample time.
+// with_sample_identity()) into the header and instance@47450 parameters of the pcf frame
+// (docs/ARCHITECTURE.md, "The frame"), and the MSG is the JSON body with its event type, origin and
+// the UTF-8 log line intact. `timestamp` is how the receiver writes the sample time.
 void check_pcf_fields(const std::vector<Envelope>& envelopes, const std::vector<ReceivedMessage>& got,
                       std::string_view timestamp);
 
 // The receiver parsed each cf-style message of the sample app's log envelopes into what
-// PROTOCOLS.md 8.3 says CF's own app drains write: PRI by stream, +00:00 time, org.space.app
-// host, the app guid, [SOURCE_TYPE/INSTANCE], no MSGID, every tag in tags@47450, the raw line.
-// `nil` is how the receiver shows a NILVALUE field: rsyslog "-", syslog-ng "".
+// docs/WIRE.md ("CF app drain format") says CF's own app drains write: PRI by stream, +00:00 time,
+// org.space.app host, the app guid, [SOURCE_TYPE/INSTANCE], no MSGID, every tag in tags@47450, the
+// raw line. `nil` is how the receiver shows a NILVALUE field: rsyslog "-", syslog-ng "".
 void check_cf_log_fields(const std::vector<Envelope>& logs, const std::vector<ReceivedMessage>& got,
                          std::string_view nil);
 

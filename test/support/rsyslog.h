@@ -8,7 +8,7 @@
 //               SD parameters as mmpstrucdata parses them; what messages() reads
 // rsyslog's own messages (refused peers, TLS errors) go to its stderr: log().
 //
-// What rsyslog does to a message (DRAINS.md): a trailing LF is dropped on reception, and a
+// What rsyslog does to a message: a trailing LF is dropped on reception, and a
 // control character inside is stored as #ooo (e.g. #012, #011).
 #pragma once
 

@@ -35,7 +35,7 @@ syslog::FormatOptions with_sample_identity(syslog::FormatOptions options);
 // several).
 std::vector<std::string> format_all(const syslog::Formatter& formatter, const std::vector<Envelope>& envelopes);
 
-// What DESIGN.md says the pcf header of `env` holds.
+// What the pcf header of `env` holds (docs/ARCHITECTURE.md, "The frame").
 struct PcfExpectation {
   std::string pri;
   std::string hostname;

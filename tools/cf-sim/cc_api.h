@@ -1,7 +1,7 @@
-// The simulated Cloud Controller v3: apps, spaces and organizations (PROTOCOLS.md 7), with
-// filters (guids, names, space_guids, organization_guids), paging (page, per_page 1..5000),
-// includes (space, space.organization on apps; organization on spaces), labels and
-// annotations, CF v3 error bodies.
+// The simulated Cloud Controller v3: apps, spaces and organizations (docs/WIRE.md,
+// "Cloud Controller v3"), with filters (guids, names, space_guids, organization_guids), paging
+// (page, per_page 1..5000), includes (space, space.organization on apps; organization on spaces),
+// labels and annotations, CF v3 error bodies.
 //
 // Pure apart from the foundation it reads: handle() is called from any server thread.
 #pragma once

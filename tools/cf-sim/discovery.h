@@ -1,6 +1,6 @@
-// Cloud Controller's unauthenticated discovery documents (PROTOCOLS.md 6.2, 6.3). Every link
-// points back at cf-sim's one listener: UAA, login, Cloud Controller v3, the Traffic Controller
-// (wss://) and the RLP gateway all live on the same host and port.
+// Cloud Controller's unauthenticated discovery documents (docs/WIRE.md, "Endpoint discovery").
+// Every link points back at cf-sim's one listener: UAA, login, Cloud Controller v3, the Traffic
+// Controller (wss://) and the RLP gateway all live on the same host and port.
 #pragma once
 
 #include <string>

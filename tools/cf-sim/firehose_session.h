@@ -1,7 +1,7 @@
-// The v1 Traffic Controller firehose on one websocket connection (PROTOCOLS.md 2): one binary
-// message per dropsonde envelope, many messages per socket write; ping at once and again
-// ping_interval after each pong, close 1008 when no pong comes within keepalive_timeout; a
-// write blocked for slow_consumer_timeout cuts the consumer off (close 1000) and sends a
+// The v1 Traffic Controller firehose on one websocket connection (docs/WIRE.md, "v1 firehose"): one
+// binary message per dropsonde envelope, many messages per socket write; ping at once and again
+// ping_interval after each pong, close 1008 when no pong comes within keepalive_timeout; a write
+// blocked for slow_consumer_timeout cuts the consumer off (close 1000) and sends a
 // doppler_proxy.slow_consumer CounterEvent to every subscription.
 #pragma once
 

@@ -1,4 +1,5 @@
-// Subscription groups: how connections share the workload stream (PROTOCOLS.md 2.3, 3.3).
+// Subscription groups: how connections share the workload stream (docs/WIRE.md,
+// "Sharding by subscription id" and "Egress selectors and sharding").
 //
 // Connections that join with the same key (v1: subscription id + filter-type; v2: shard_id +
 // selectors) share one group: each claims the next run of sequence numbers, so every envelope

@@ -1,4 +1,5 @@
-// The RLP gateway's request query and response stream (PROTOCOLS.md 4.1, 4.2, 4.4). Pure code.
+// The RLP gateway's request query and response stream (docs/WIRE.md, "/v2/read query",
+// "Errors and authorization", "Event stream"). Pure code.
 #pragma once
 
 #include <string>

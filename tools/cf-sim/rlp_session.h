@@ -1,4 +1,4 @@
-// The RLP gateway's /v2/read event stream on one connection (PROTOCOLS.md 4.4): chunked
+// The RLP gateway's /v2/read event stream on one connection (docs/WIRE.md, "Event stream"): chunked
 // text/event-stream, `data: {"batch":[...]}` events of protojson envelopes, a heartbeat after
 // heartbeat_interval without data, and `event: closing` after stream_timeout.
 #pragma once

@@ -25,11 +25,11 @@ struct SimulatorOptions {
   WorkloadOptions workload;
   UaaOptions uaa;
 
-  // v1 Traffic Controller (PROTOCOLS.md 2.2, 2.4).
+  // v1 Traffic Controller (docs/WIRE.md, "Keep-alive" and "Loss signals").
   std::chrono::milliseconds ping_interval{15000};       // after a pong, wait this long, ping again
   std::chrono::milliseconds keepalive_timeout{30000};   // no pong for this long: close 1008
   std::chrono::milliseconds slow_consumer_timeout{5000};
-  // RLP gateway (PROTOCOLS.md 4.4).
+  // RLP gateway (docs/WIRE.md, "Event stream").
   std::chrono::milliseconds heartbeat_interval{15000};
   std::chrono::milliseconds stream_timeout{14 * 60 * 1000};
   std::size_t rlp_batch_size = 100;  // envelopes per SSE event

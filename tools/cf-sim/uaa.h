@@ -53,9 +53,10 @@ class TokenStore {
   std::uint64_t serial_ = 0;
 };
 
-// The Authorization header as each component reads it (PROTOCOLS.md 2.1, 4.3):
-// the Traffic Controller strips a lowercase "bearer " only; the RLP gateway trims the prefix
-// "bearer" and then spaces; Cloud Controller takes "bearer" in any case.
+// The Authorization header as each component reads it (docs/WIRE.md, "Request and authorization",
+// "Errors and authorization", "UAA tokens"): the Traffic Controller strips a lowercase "bearer "
+// only; the RLP gateway trims the prefix "bearer" and then spaces; Cloud Controller takes "bearer"
+// in any case.
 std::string_view token_for_traffic_controller(std::string_view authorization);
 std::string_view token_for_rlp_gateway(std::string_view authorization);
 std::string_view token_for_cloud_controller(std::string_view authorization);

@@ -1,7 +1,7 @@
-// Loggregator v2 envelopes as the RLP gateway writes them: protojson (PROTOCOLS.md 4.5) of the
-// v1 envelope converted by loggregator's ToV2 with preferred tags (PROTOCOLS.md 5.1). int64 and
-// uint64 are JSON strings, bytes are base64, enums are names, unset scalars and maps are still
-// emitted, only the oneof member that is set appears.
+// Loggregator v2 envelopes as the RLP gateway writes them: protojson (docs/WIRE.md,
+// "protojson encoding") of the v1 envelope converted by loggregator's ToV2 with preferred tags
+// (docs/WIRE.md, "v1 to v2"). int64 and uint64 are JSON strings, bytes are base64, enums are names,
+// unset scalars and maps are still emitted, only the oneof member that is set appears.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // Strict RFC 5424 validation of one SYSLOG-MSG (ABNF of RFC 5424 section 6, as summarised in
-// PROTOCOLS.md 8.1). Written apart from the nozzle's formatter on purpose: a misreading shared
-// by sender and receiver would pass every test.
+// docs/WIRE.md, "RFC 5424 message"). Written apart from the nozzle's formatter on purpose: a
+// misreading shared by sender and receiver would pass every test.
 //
 // Beyond the ABNF it enforces: VERSION is 1; calendar-valid dates; seconds 00-59 (no leap
 // second); SD-IDs either `name@PEN` (PEN = digits with optional `.digits`) or an

@@ -1,6 +1,6 @@
 // The nozzle's configuration: one plain struct, filled from flags and env vars (firehose-to-
 // syslog's names and meanings, plus the nozzle's own), validated once at start with every
-// problem collected (STYLE.md 6). Components get typed sub-structs built from it.
+// problem collected. Components get typed sub-structs built from it.
 #pragma once
 
 #include <chrono>

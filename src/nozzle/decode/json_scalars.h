@@ -1,6 +1,7 @@
-// Scalar decoding for protojson (PROTOCOLS.md 4.5): 64-bit integers as strings or numbers,
-// doubles with "NaN"/"Infinity"/"-Infinity", base64 bytes, and the text forms loggregator's
-// v2->v1 conversion parses (UUIDs, decimal tag values). Pure functions; internal to src/nozzle.
+// Scalar decoding for protojson (docs/WIRE.md, "protojson encoding"): 64-bit integers as strings or
+// numbers, doubles with "NaN"/"Infinity"/"-Infinity", base64 bytes, and the text forms
+// loggregator's v2->v1 conversion parses (UUIDs, decimal tag values). Pure functions; internal to
+// src/nozzle.
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,7 @@
 // the buffer, and a malformed buffer yields a DecodeError, never a crash or an out-of-bounds
 // read. Thread contract: a free function; each connection thread passes its own Envelope.
 //
-// Wire rules (PROTOCOLS.md section 1):
+// Wire rules (docs/WIRE.md, "Dropsonde v1"):
 // * fields are accepted in any order; unknown fields of every wire type, groups included, are
 //   skipped; a repeated non-repeated field overrides (scalars) or merges (sub-messages), as
 //   protobuf does; a known field with a wire type other than its declaration is an error;

@@ -1,6 +1,7 @@
 // Decoder for the v2 firehose: one RLP gateway server-sent-event `data:` payload, a protojson
-// `{"batch":[...]}` of loggregator v2 envelopes (PROTOCOLS.md 4.5), converted by loggregator's
-// v2->v1 rules (PROTOCOLS.md 5.2) into internal Envelopes, v2 Events kept as EventType::Event.
+// `{"batch":[...]}` of loggregator v2 envelopes (docs/WIRE.md, "protojson encoding"), converted by
+// loggregator's v2->v1 rules (docs/WIRE.md, "v2 to v1") into internal Envelopes, v2 Events kept as
+// EventType::Event.
 //
 // Accepted spellings: snake_case json_names and lowerCamel keys (`sourceId`, `instanceId`,
 // `deprecatedTags`); 64-bit integers as strings or numbers; doubles as numbers or as "NaN",

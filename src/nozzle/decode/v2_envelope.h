@@ -17,8 +17,8 @@
 
 namespace nozzle {
 
-// The tag keys the v2->v1 conversion reads or removes (PROTOCOLS.md 5.2); every other is Other.
-// Classified once, when the key is parsed, so that the conversion compares no strings.
+// The tag keys the v2->v1 conversion reads or removes (docs/WIRE.md, "v2 to v1"); every other is
+// Other. Classified once, when the key is parsed, so that the conversion compares no strings.
 enum class TagId : std::uint8_t {
   Other, V1Type, Origin, Deployment, Job, Index, Ip,  // base fields, never kept as tags
   SourceId, InstanceId,                                 // replaced by the envelope's own

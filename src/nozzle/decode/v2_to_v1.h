@@ -1,5 +1,5 @@
-// Loggregator's v2->v1 conversion (go-loggregator conversion.ToV1, PROTOCOLS.md 5.2), from a
-// parsed V2Envelope into the internal Envelope, except that a v2 Event is kept as an
+// Loggregator's v2->v1 conversion (go-loggregator conversion.ToV1, docs/WIRE.md, "v2 to v1"), from
+// a parsed V2Envelope into the internal Envelope, except that a v2 Event is kept as an
 // EventType::Event instead of being dropped. Pure code; internal to src/nozzle.
 #pragma once
 

@@ -1,5 +1,5 @@
-// Server-sent events (the RLP gateway's stream, PROTOCOLS.md 4.4), parsed incrementally from
-// arbitrary chunks. Pure code.
+// Server-sent events (the RLP gateway's stream, docs/WIRE.md, "Event stream"), parsed incrementally
+// from arbitrary chunks. Pure code.
 //
 // Lines end in LF, CRLF or CR. "data:" lines of one event are joined with LF; a blank line
 // dispatches the event; ":" lines are comments; "event:" names the event (default "message");

@@ -1,5 +1,5 @@
 // The v1 firehose: the Traffic Controller websocket, one dropsonde Envelope per binary message
-// (PROTOCOLS.md 2).
+// (docs/WIRE.md, "v1 firehose").
 //
 // The websocket is read here, not with beast::websocket: one read_some fills a large buffer
 // with a burst of messages, and all of them are decoded before the next read. Beast's stream
@@ -34,7 +34,8 @@ constexpr std::string_view kSlowConsumerCounter = "doppler_proxy.slow_consumer";
 constexpr std::string_view kTruncatingBufferCounter = "TruncatingBuffer.DroppedMessage";
 constexpr std::size_t kMaxMessage = 64u << 20;
 constexpr std::uint16_t kCloseNormal = 1000;
-constexpr std::uint16_t kClosePolicy = 1008;  // the TC's keep-alive gave up (PROTOCOLS.md 2.2)
+// The TC's keep-alive gave up (docs/WIRE.md, "Status and close codes").
+constexpr std::uint16_t kClosePolicy = 1008;
 // A close frame or pong is a few bytes; a peer that cannot take them in this long is gone.
 constexpr std::chrono::seconds kControlWriteTimeout{2};
 
@@ -149,7 +150,7 @@ class V1Connection final : public FirehoseConnection {
       if (event.kind == ws::Event::Kind::Close) {
         const std::string reason(event.payload);
         if (event.close_code == kClosePolicy) {
-          // Nozzles read 1008 as "too slow" (PROTOCOLS.md 2.4).
+          // Nozzles read 1008 as "too slow" (docs/WIRE.md, "Loss signals").
           ctx_.counters->slow_consumer.add();
           warn("firehose closed the connection with 1008 (slow consumer)", reason);
         } else {
@@ -222,7 +223,7 @@ class V1Connection final : public FirehoseConnection {
     ctx_.handler->on_envelope(env_);
   }
 
-  // Loss upstream of us is announced in-band (PROTOCOLS.md 2.4).
+  // Loss upstream of us is announced in-band (docs/WIRE.md, "Loss signals").
   void notice_upstream_loss(const Envelope& env) {
     const std::string& name = env.counter.name;
     if (name == kSlowConsumerCounter && env.counter.delta > 0) {

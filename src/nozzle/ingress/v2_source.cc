@@ -1,5 +1,5 @@
 // The v2 firehose: the RLP gateway's GET /v2/read, server-sent events carrying JSON batches
-// (PROTOCOLS.md 4).
+// (docs/WIRE.md, "RLP gateway").
 #include "nozzle/ingress/firehose_connection.h"  // first: it works around a Boost 1.74 include gap
 
 #include <array>
@@ -52,7 +52,7 @@ class V2Connection final : public FirehoseConnection {
     if (ec) co_return connect_failed("RLP gateway request failed: " + ec.message());
     const unsigned status = parser.get().result_int();
     if (status == 404) {
-      // The gateway answers every auth failure with 404 (PROTOCOLS.md 4.2).
+      // The gateway answers every auth failure with 404 (docs/WIRE.md, "Errors and authorization").
       warn("RLP gateway refused the token (404)", "");
       co_return SessionEnd::AuthRefused;
     }

@@ -5,7 +5,7 @@
 namespace nozzle {
 namespace {
 
-// The modern name tags (PROTOCOLS.md 3.4), found in one pass over the tags.
+// The modern name tags (docs/WIRE.md, "Tags on app envelopes"), found in one pass over the tags.
 struct TagNames {
   std::string_view app_name, space_name, org_name, space_id, org_id;
   [[nodiscard]] bool complete() const { return !app_name.empty() && !space_name.empty() && !org_name.empty(); }

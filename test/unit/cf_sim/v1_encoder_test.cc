@@ -1,6 +1,7 @@
-// cf-sim's hand-written dropsonde encoder against the golden vectors of PROTOCOLS.md 1.9 (made
-// with protoc from the real .proto files), and its workload envelopes against libprotobuf's
-// parser of our .proto files (not the nozzle's decoder: a shared mistake would hide).
+// cf-sim's hand-written dropsonde encoder against the golden vectors of docs/WIRE.md,
+// "v1 golden vectors" (made with protoc from the real .proto files), and its workload envelopes
+// against libprotobuf's parser of our .proto files (not the nozzle's decoder: a shared mistake
+// would hide).
 #include <doctest/doctest.h>
 
 #include <set>
@@ -35,7 +36,7 @@ constexpr std::int64_t kTs = 1485350702539694548;
 
 }  // namespace
 
-TEST_CASE("cf-sim v1 encoder: UUID halves follow PROTOCOLS.md 1.7") {
+TEST_CASE("cf-sim v1 encoder: UUID halves follow docs/WIRE.md UUIDs") {
   std::uint64_t low = 0, high = 0;
   REQUIRE(cfsim::uuid_to_halves(kUuid, low, high));
   CHECK(low == 0x7243cc580bc17af4ULL);

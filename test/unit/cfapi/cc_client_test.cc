@@ -1,4 +1,5 @@
-// Cloud Controller v3 parsing (PROTOCOLS.md 7), guid keys and the --cc-rps pace.
+// Cloud Controller v3 parsing (docs/WIRE.md, "Cloud Controller v3"), guid keys and the --cc-rps
+// pace.
 #include <doctest/doctest.h>
 
 #include "cfapi/app_entry.h"

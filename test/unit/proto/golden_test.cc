@@ -1,5 +1,6 @@
-// The golden wire vectors of PROTOCOLS.md 1.9 and 3.5 (made with protoc from the real
-// dropsonde and loggregator .proto files) pin our own .proto files to the wire format.
+// The golden wire vectors of docs/WIRE.md ("v1 golden vectors", "v2 golden vector"; made with
+// protoc from the real dropsonde and loggregator .proto files) pin our own .proto files to the wire
+// format.
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// The cf style: what CF's own app syslog drains write (PROTOCOLS.md 8.3).
+// The cf style: what CF's own app syslog drains write (docs/WIRE.md, "CF app drain format").
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,5 +1,5 @@
-// The dropsonde golden vectors of PROTOCOLS.md 1.9 (protoc encodings of the real .proto files)
-// decode to the fields they were made from.
+// The dropsonde golden vectors of docs/WIRE.md, "v1 golden vectors" (protoc encodings of the real
+// .proto files) decode to the fields they were made from.
 #include <doctest/doctest.h>
 
 #include <string>

@@ -13,8 +13,8 @@ using nozzle::test::from_hex;
 
 namespace {
 
-// The golden LogMessage envelope of PROTOCOLS.md 1.9 and the offsets where its top-level
-// fields start (a prefix ending exactly there is a shorter, still well-formed message).
+// The golden LogMessage envelope of docs/WIRE.md, "v1 golden vectors", and the offsets where its
+// top-level fields start (a prefix ending exactly there is a shorter, still well-formed message).
 const std::string kLogHex =
     "0a03726570100530d4c385fe81d3c1ce14424a0a0568656c6c6f100118d4c385fe81d3c1ce1422243564326536"
     "6633342d376333622d346331652d396135352d3064356633623065386131312a0c4150502f50524f432f574542"

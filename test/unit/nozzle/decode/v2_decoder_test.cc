@@ -1,5 +1,5 @@
-// The v2 decoder on the wire vector of PROTOCOLS.md 3.5 (protobuf, turned into protojson by
-// hand as 4.5 describes), the verified protojson sample of 4.5, both key spellings, every
+// The v2 decoder on docs/WIRE.md's "v2 golden vector" (protobuf, turned into protojson by hand as
+// "protojson encoding" describes), its verified "protojson sample", both key spellings, every
 // number and bytes form, any whitespace; and a cross-check against protobuf's own JSON printer.
 #include <doctest/doctest.h>
 
@@ -88,7 +88,7 @@ TEST_CASE("v2 golden: the 3.5 wire vector, as protojson in every accepted spelli
   check_golden(out[0]);
 }
 
-TEST_CASE("v2 sample: the verified protojson of PROTOCOLS.md 4.5") {
+TEST_CASE("v2 sample: the verified protojson sample of docs/WIRE.md") {
   const std::string json =
       R"({"batch":[{"timestamp":"1532030745755909241", "source_id":"app-guid", "instance_id":"0", "deprecated_tags":{}, "tags":{"source_type":"APP/PROC/WEB"}, "log":{"payload":"aGVsbG8K", "type":"ERR"}}, )"
       R"({"timestamp":"1", "source_id":"doppler", "instance_id":"", "deprecated_tags":{}, "tags":{}, "counter":{"name":"egress", "delta":"9", "total":"1462"}}, )"

@@ -1,6 +1,6 @@
-// A small protojson writer for the v2 decoder tests, written by hand from PROTOCOLS.md 4.5, with
-// the variations a decoder must accept: lowerCamel keys, 64-bit integers as bare numbers,
-// unpadded or URL-safe base64, enum numbers, and whitespace after every token.
+// A small protojson writer for the v2 decoder tests, written by hand from docs/WIRE.md,
+// "protojson encoding", with the variations a decoder must accept: lowerCamel keys, 64-bit integers
+// as bare numbers, unpadded or URL-safe base64, enum numbers, and whitespace after every token.
 #pragma once
 
 #include <cstdio>

@@ -1,5 +1,5 @@
-// Every v2->v1 rule of PROTOCOLS.md 5.2 (go-loggregator conversion.ToV1), through the decoder,
-// plus our one exception: a v2 event becomes an Event instead of nothing.
+// Every v2->v1 rule of docs/WIRE.md, "v2 to v1" (go-loggregator conversion.ToV1), through the
+// decoder, plus our one exception: a v2 event becomes an Event instead of nothing.
 #include <doctest/doctest.h>
 
 #include <map>
