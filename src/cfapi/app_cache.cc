@@ -78,10 +78,13 @@ std::shared_ptr<const SpaceInfo> AppCache::intern(const CcApp& app) {
   return space;
 }
 
-void AppCache::publish(std::unique_ptr<AppEntry> entry, bool only_if_room) {
+void AppCache::publish(std::unique_ptr<AppEntry> entry) {
   const GuidKey key = entry->key;
   const std::int64_t expires = entry->expires_ns;
-  switch (table_.put(std::move(entry), only_if_room ? options_.max_entries : SIZE_MAX)) {
+  // Bounded for every writer: an answer to a miss replaces the app's Pending entry (which no
+  // sweep removes), so the bound never costs it; an answer for an app evicted while its request
+  // was queued (a refresh) is new, and is kept only while there is room.
+  switch (table_.put(std::move(entry), options_.max_entries)) {
     case AppTable::Put::Full: return;
     case AppTable::Put::Added: counters_.entries.add(1); break;
     case AppTable::Put::Replaced: break;
@@ -89,7 +92,7 @@ void AppCache::publish(std::unique_ptr<AppEntry> entry, bool only_if_room) {
   schedule_.add(expires, key);
 }
 
-void AppCache::install(const CcApp& app, TimePoint now, bool only_if_room) {
+void AppCache::install(const CcApp& app, TimePoint now) {
   const auto key = GuidKey::parse(app.guid);
   if (!key) return;
   auto e = std::make_unique<AppEntry>();
@@ -101,7 +104,7 @@ void AppCache::install(const CcApp& app, TimePoint now, bool only_if_room) {
   e->seen.store(epoch(), std::memory_order_relaxed);
   e->expires_ns = ns_of(now + jittered_pull_time());
   if (e->opted_out) opted_out_known_.store(true, std::memory_order_relaxed);
-  publish(std::move(e), only_if_room);
+  publish(std::move(e));
 }
 
 void AppCache::install_missing(const GuidKey& key, TimePoint now) {
@@ -111,7 +114,7 @@ void AppCache::install_missing(const GuidKey& key, TimePoint now) {
   e->seen.store(epoch(), std::memory_order_relaxed);
   e->expires_ns = ns_of(now + options_.missing_app_ttl);
   counters_.missing.add();
-  publish(std::move(e), false);
+  publish(std::move(e));
 }
 
 void AppCache::sweep(TimePoint now) {
@@ -213,7 +216,7 @@ std::size_t AppCache::load_snapshot() {
     status = "absent";
   } else {
     const TimePoint now = clock_();
-    for (const auto& app : loaded->apps) install(app, now, true);
+    for (const auto& app : loaded->apps) install(app, now);
     count = loaded->apps.size();
     status = "loaded " + std::to_string(count) + " apps";
     const std::string n = std::to_string(count);

@@ -114,9 +114,11 @@ class AppCache {
 
  private:
   // Cache thread only.
-  void install(const CcApp& app, TimePoint now, bool only_if_room);
+  // Adds or replaces the app's entry; a new entry only while the cache holds fewer than
+  // max_entries.
+  void install(const CcApp& app, TimePoint now);
   void install_missing(const GuidKey& key, TimePoint now);
-  void publish(std::unique_ptr<AppEntry> entry, bool only_if_room);
+  void publish(std::unique_ptr<AppEntry> entry);
   std::shared_ptr<const SpaceInfo> intern(const CcApp& app);
   std::chrono::steady_clock::duration jittered_pull_time();
   void sweep(TimePoint now);

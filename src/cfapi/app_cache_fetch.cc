@@ -120,7 +120,7 @@ void AppCache::fetch_guids(std::vector<GuidKey>& queue, TimePoint& since, bool r
   std::unordered_set<GuidKey, GuidKeyHash> answered;
   for (const auto& app : result.page.apps) {
     if (const auto key = GuidKey::parse(app.guid)) answered.insert(*key);
-    install(app, after, false);
+    install(app, after);
   }
   for (const auto& k : batch) {
     if (refresh) refresh_queued_.erase(k);
@@ -142,8 +142,9 @@ void AppCache::fetch_warm_page(TimePoint now) {
   backoff_.reset();
   unavailable_.store(false, std::memory_order_relaxed);
   counters_.apps_received.add(result.page.apps.size());
-  // Only while there is room: the warm-up must not evict apps whose events are flowing.
-  for (const auto& app : result.page.apps) install(app, after, true);
+  // Only while there is room (as every install): the warm-up must not evict apps whose events
+  // are flowing.
+  for (const auto& app : result.page.apps) install(app, after);
   warm_apps_ += result.page.apps.size();
   warm_next_ = result.page.next_url;
   if (warm_next_.empty()) {
