@@ -1,6 +1,7 @@
 #include "nozzle/pipeline/caching_enricher.h"
 
 #include "core/log.h"
+#include "nozzle/pipeline/org_selector.h"
 
 namespace nozzle {
 namespace {
@@ -64,14 +65,6 @@ std::size_t CachingEnricher::estimated_bytes(const Envelope& env) {
   return n;
 }
 
-bool CachingEnricher::org_allowed(std::string_view name, std::string_view guid) const {
-  if (options_.orgs.empty()) return true;
-  for (const auto& o : options_.orgs) {
-    if ((!name.empty() && o == name) || (!guid.empty() && o == guid)) return true;
-  }
-  return false;
-}
-
 void CachingEnricher::deliver_found(Envelope& env, const cfapi::AppEntry& entry, const Emit& emit) {
   if (entry.opted_out) {
     counters_.dropped_opt_out.add();
@@ -79,7 +72,7 @@ void CachingEnricher::deliver_found(Envelope& env, const cfapi::AppEntry& entry,
   }
   const cfapi::SpaceInfo& space = *entry.space;
   const cfapi::OrgInfo& org = *space.org;
-  if (!org_allowed(org.name, org.guid)) {
+  if (!org_selected(options_.orgs, env.app_id(), org.name, org.guid)) {
     counters_.dropped_org.add();
     return;
   }
@@ -94,8 +87,8 @@ void CachingEnricher::deliver_missing(Envelope& env, const Emit& emit) {
     counters_.dropped_missing.add();
     return;
   }
-  if (!options_.orgs.empty()) {
-    counters_.dropped_org.add();
+  if (!org_selected(options_.orgs, env.app_id(), {}, {})) {
+    counters_.dropped_org.add();  // fails closed: the org is unknown
     return;
   }
   if (!options_.ignore_missing_apps) {
@@ -109,7 +102,7 @@ void CachingEnricher::deliver_missing(Envelope& env, const Emit& emit) {
 }
 
 void CachingEnricher::deliver_unnamed(Envelope& env, Why why, const Emit& emit) {
-  if (!options_.orgs.empty()) {
+  if (!org_selected(options_.orgs, env.app_id(), {}, {})) {
     counters_.dropped_org.add();  // fails closed: the org is unknown
     return;
   }
@@ -149,7 +142,7 @@ void CachingEnricher::process(Envelope& env, const Emit& emit) {
         return;
       }
     }
-    if (!org_allowed(t.org_name, t.org_id)) {
+    if (!org_selected(options_.orgs, id, t.org_name, t.org_id)) {
       counters_.dropped_org.add();
       return;
     }

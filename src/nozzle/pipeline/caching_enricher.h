@@ -7,7 +7,8 @@
 //   cache: Found -> names; Missing -> no names (or dropped with drop_missing_apps);
 //          Pending -> held; Unavailable (Cloud Controller failing) -> sent at once, no names
 //   then: opted out (f2s-disable-logging) -> dropped; --orgs set and org not listed or unknown
-//         -> dropped; the app name loses its first matching --strip-app-name-suffixes entry.
+//         -> dropped (org_selected(), the rule a drain's orgs= follows too); the app name loses
+//         its first matching --strip-app-name-suffixes entry.
 // Tagged envelopes bypass the cache, so an opt-out is seen for them only when the cache holds
 // the app (after the warm-up, normally); the cache is peeked only once it knows any opted-out
 // app at all.
@@ -56,7 +57,6 @@ class CachingEnricher final : public Enricher {
   };
   enum class Why { Timeout, Unavailable, HoldFull, Invalid };
 
-  bool org_allowed(std::string_view name, std::string_view guid) const;
   void deliver_found(Envelope& env, const cfapi::AppEntry& entry, const Emit& emit);
   void deliver_missing(Envelope& env, const Emit& emit);
   void deliver_unnamed(Envelope& env, Why why, const Emit& emit);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "nozzle/pipeline/org_selector.h"
+
 namespace nozzle {
 
 void StdoutWriter::write(std::string_view message) {
@@ -56,9 +58,7 @@ void ConnectionPipeline::deliver(Envelope& env, const AppInfo& app) {
   std::fill(done_.begin(), done_.end(), false);
   for (std::size_t r = 0; r < routes_.size(); ++r) {
     const Route& route = routes_[r];
-    if (!route.events.contains(env.type) ||
-        (!route.orgs.empty() &&
-         std::find(route.orgs.begin(), route.orgs.end(), app.org_name) == route.orgs.end())) {
+    if (!route.events.contains(env.type) || !org_selected(route.orgs, app)) {
       ++drain_filtered_;
       continue;
     }

@@ -34,7 +34,7 @@ struct PipelineCounters {
 struct Route {
   syslog::Drain* drain = nullptr;  // null: write to stdout
   EventSet events = EventSet::all();
-  std::vector<std::string> orgs;  // empty: all
+  std::vector<std::string> orgs;  // org names or guids, by org_selected()'s rule; empty: all
   std::size_t format = 0;         // index into the formatters
 };
 
