@@ -32,6 +32,7 @@ bool DrainBase::push(std::string_view message) {
       [[fallthrough]];
     case FrameQueue::PushResult::Queued:
       counters_.queued_bytes.add(static_cast<std::int64_t>(message.size() + frame_overhead(config_.framing, message)));
+      if (spool_) maybe_request_spill(queue_.bytes());
       return true;
     case FrameQueue::PushResult::Full:
       counters_.queued_frames.add(-1);
@@ -76,6 +77,13 @@ void DrainBase::push_batch(FrameBatch& batch) {
     counters_.dropped(taken.closed ? DropReason::Shutdown : DropReason::QueueFull).add(frames - taken.frames);
   }
   if (taken.wake) wake();
+  if (spool_) maybe_request_spill(taken.queued_bytes);
+}
+
+void DrainBase::maybe_request_spill(std::size_t queued_bytes) {
+  if (queued_bytes > high_water_bytes_ && !spill_requested_.exchange(true, std::memory_order_relaxed)) {
+    request_spill();
+  }
 }
 
 void DrainBase::batch_sent(const FrameBatch& batch) {
@@ -116,6 +124,7 @@ std::string DrainBase::open_spool() {
   counters_.recovered_frames.add(spool->frames());
   counters_.produced.add(spool->frames() + loss.corrupt_frames);
   spool_ = std::move(spool);
+  high_water_bytes_ = static_cast<std::size_t>(config_.spool_high_water * static_cast<double>(config_.queue_max_bytes));
   account_spool_loss(loss);
   update_spool_gauges();
   return "";
@@ -167,10 +176,7 @@ bool DrainBase::to_spool(FrameBatch& batch) {
 
 void DrainBase::spill(bool ready) {
   if (!spool_) return;
-  if (ready && queue_.bytes() <= static_cast<std::size_t>(config_.spool_high_water *
-                                                          static_cast<double>(config_.queue_max_bytes))) {
-    return;
-  }
+  if (ready && queue_.bytes() <= high_water_bytes_) return;
   if (std::chrono::steady_clock::now() < spool_retry_at_) return;
   FrameBatch batch;
   if (queue_.take(batch) == 0) return;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +37,11 @@ class DrainBase : public Drain {
  protected:
   // Called from a producer thread when the idle writer must look at the queue again.
   virtual void wake() = 0;
+  // Called from a producer thread when a spooling drain's queue passed its high-water mark:
+  // the io thread should call spill() soon, before the queue fills (once per request).
+  virtual void request_spill() {}
+  // The io thread takes the request it is about to serve.
+  void spill_request_served() { spill_requested_.store(false, std::memory_order_relaxed); }
 
   // Accounts for a batch taken from the queue: sent, or dropped for `reason`.
   void batch_sent(const FrameBatch& batch);
@@ -73,7 +79,11 @@ class DrainBase : public Drain {
   void update_spool_gauges();
   bool to_spool(FrameBatch& batch);
 
+  void maybe_request_spill(std::size_t queued_bytes);
+
   std::unique_ptr<Spool> spool_;
+  std::size_t high_water_bytes_ = 0;
+  std::atomic<bool> spill_requested_{false};
   bool batch_from_spool_ = false;  // the batch being written was read from the spool
   std::chrono::steady_clock::time_point spool_retry_at_{};  // spool off until then after an I/O error
 };

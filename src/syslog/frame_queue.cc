@@ -47,6 +47,7 @@ FrameQueue::AppendResult FrameQueue::append(FrameBatch& batch) {
         pending_.lengths.insert(pending_.lengths.end(), batch.lengths.begin(),
                                 batch.lengths.begin() + static_cast<std::ptrdiff_t>(result.frames));
       }
+      result.queued_bytes = pending_.bytes.size();
       if (result.frames > 0 && writer_idle_) {
         writer_idle_ = false;
         result.wake = true;

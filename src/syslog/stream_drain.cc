@@ -77,6 +77,15 @@ void StreamDrain::wake() {
   asio::post(ioc_, [self = shared_from_this()] { self->write_next(); });
 }
 
+void StreamDrain::request_spill() {
+  asio::post(ioc_, [self = shared_from_this()] {
+    self->spill_request_served();
+    if (self->finished_) return;
+    self->spill(self->ready_);
+    self->write_next();
+  });
+}
+
 void StreamDrain::connect() {
   if (finished_) return;
   resolver_.async_resolve(

@@ -31,6 +31,7 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   using ConnectionPtr = std::shared_ptr<Connection>;
 
   void wake() override;
+  void request_spill() override;
   void connect();
   void on_resolved(const boost::system::error_code& ec,
                    const boost::asio::ip::tcp::resolver::results_type& results);
