@@ -95,6 +95,10 @@ class Recorder final : public EnvelopeHandler {
     std::lock_guard lock(mutex_);
     return duplicates_;
   }
+  std::size_t platform() {
+    std::lock_guard lock(mutex_);
+    return platform_;
+  }
 
  private:
   std::mutex mutex_;
@@ -453,4 +457,54 @@ TEST_CASE("a stream silent for idle_timeout is dropped and opened again, v1 and 
     CHECK(source->counters().connect_failures.get() == 0);
     sim.stop();
   }
+}
+
+TEST_CASE("loss a doppler announces with TruncatingBuffer.DroppedMessages is counted on v1 and v2") {
+  cfsim::SimulatorOptions o = sim_options(0);
+  o.workload.rate = 2000;
+  cfsim::Simulator sim(o);
+  sim.start();
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  for (const FirehoseApi api : {FirehoseApi::V1, FirehoseApi::V2}) {
+    CAPTURE(api == FirehoseApi::V1 ? "v1" : "v2");
+    auto tokens = make_tokens(sim, endpoints.uaa);
+    Recorder rec;
+    auto source = make_firehose_source(
+        api, source_config(sim, api == FirehoseApi::V1 ? endpoints.doppler : endpoints.rlp,
+                           api == FirehoseApi::V1 ? "loss-v1" : "loss-v2"),
+        tokens, {&rec});
+    source->start();
+    REQUIRE(wait_until([&] { return rec.size() > 100; }, 15s));  // streaming: the counter reaches it
+    sim.report_upstream_drop(5);
+    sim.report_upstream_drop(7);
+    CHECK(wait_until([&] { return source->counters().upstream_dropped.get() == 12; }, 10s));
+    source->stop();
+    CHECK(source->counters().upstream_dropped.get() == 12);  // each delta once
+    CHECK(rec.platform() == 2);  // and the counters themselves go on like any CounterEvent
+    CHECK(source->counters().slow_consumer.get() == 0);
+  }
+  sim.stop();
+}
+
+TEST_CASE("a v1 stream the Traffic Controller closes with 1008 is counted as a slow consumer and opened again") {
+  cfsim::SimulatorOptions o = sim_options(0);
+  o.workload.rate = 2000;
+  o.ping_interval = 50ms;
+  o.keepalive_timeout = 300ms;  // a connection thread busy for longer misses a pong: close 1008
+  cfsim::Simulator sim(o);
+  sim.start();
+  const cfapi::Endpoints endpoints = discover_sim(sim);
+  auto tokens = make_tokens(sim, endpoints.uaa);
+  BlockingRecorder slow(1500ms);
+  auto source = make_firehose_source(FirehoseApi::V1, source_config(sim, endpoints.doppler, "close-1008"), tokens,
+                                     {&slow});
+  source->start();
+  CHECK(wait_until([&] { return sim.counters().keepalive_timeouts >= 1; }, 15s));
+  CHECK(wait_until([&] { return source->counters().slow_consumer.get() >= 1; }, 15s));
+  CHECK(wait_until([&] { return source->counters().reconnects.get() >= 1; }, 15s));
+  const std::uint64_t before = slow.count_.load();
+  CHECK(wait_until([&] { return slow.count_.load() > before + 500; }, 15s));  // the stream goes on
+  source->stop();
+  CHECK(source->counters().connect_failures.get() == 0);
+  CHECK(source->counters().connects.get() == source->counters().reconnects.get() + 1);
 }

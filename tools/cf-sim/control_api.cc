@@ -68,6 +68,16 @@ HttpResponse handle_control(Simulator& sim, const HttpRequest& req) {
     sim.set_token_expiry(seconds);
     return HttpResponse::json(200, "{\"expires_in\":" + std::to_string(seconds) + "}");
   }
+  if (path == "/sim/upstream-drop" && req.method == "POST") {
+    const auto v = query_value(q, "count").value_or("");
+    std::uint64_t count = 0;
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), count);
+    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || count == 0) {
+      return HttpResponse::json(400, R"({"error":"count must be an integer > 0"})");
+    }
+    sim.report_upstream_drop(count);
+    return HttpResponse::json(200, "{\"count\":" + std::to_string(count) + "}");
+  }
   if (path == "/sim/apps" && req.method == "POST") return HttpResponse::json(201, app_json(sim.add_app()));
   constexpr std::string_view kApps = "/sim/apps/";
   if (path.starts_with(kApps)) {

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,7 @@ struct Simulator::Impl {
   bool ca_file_owned = false;
   bool started = false;
   bool stopped = false;
+  std::atomic<std::uint64_t> upstream_dropped{0};
 };
 
 Route Simulator::Impl::route(Simulator& sim, const HttpRequest& req) {
@@ -270,5 +272,14 @@ AppRecord Simulator::add_app() { return impl_->foundation.add_app(); }
 void Simulator::set_faults(const FaultSettings& f) { impl_->faults.set(f); }
 FaultSettings Simulator::faults() const { return impl_->faults.get(); }
 void Simulator::set_token_expiry(int seconds) { impl_->tokens.set_expires_in(seconds); }
+
+void Simulator::report_upstream_drop(std::uint64_t dropped) {
+  const std::uint64_t total = impl_->upstream_dropped.fetch_add(dropped) + dropped;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  nozzle::Envelope counter;
+  make_upstream_drop_counter(now, dropped, total, counter);
+  impl_->hub.inject_all(counter);
+}
 
 }  // namespace cfsim

@@ -53,6 +53,9 @@ class Simulator {
   void set_faults(const FaultSettings& faults);
   [[nodiscard]] FaultSettings faults() const;
   void set_token_expiry(int seconds);
+  // Every open stream (v1 and v2) gets a TruncatingBuffer.DroppedMessages CounterEvent saying
+  // that `dropped` envelopes were lost upstream, as an older doppler would send it.
+  void report_upstream_drop(std::uint64_t dropped);
 
  private:
   struct Impl;

@@ -221,4 +221,16 @@ void make_slow_consumer_counter(std::int64_t now_ns, std::uint64_t total, nozzle
   env.add_tag("source_id", "traffic_controller");
 }
 
+void make_upstream_drop_counter(std::int64_t now_ns, std::uint64_t delta, std::uint64_t total,
+                                nozzle::Envelope& env) {
+  env.clear();
+  env.type = EventType::CounterEvent;
+  env.timestamp_ns = now_ns;
+  platform(env, "DopplerServer", "doppler", 0);
+  set(env.counter.name, "TruncatingBuffer.DroppedMessages");
+  env.counter.delta = delta;
+  env.counter.total = total;
+  env.add_tag("source_id", "doppler");
+}
+
 }  // namespace cfsim

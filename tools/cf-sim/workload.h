@@ -72,5 +72,9 @@ class Workload {
 
 // The platform CounterEvent the Traffic Controller emits when it cuts off a slow consumer.
 void make_slow_consumer_counter(std::int64_t now_ns, std::uint64_t total, nozzle::Envelope& env);
+// The CounterEvent with which a doppler announced envelopes its buffer for a subscription
+// dropped (docs/WIRE.md, "Loss signals"): `delta` dropped now, `total` so far.
+void make_upstream_drop_counter(std::int64_t now_ns, std::uint64_t delta, std::uint64_t total,
+                                nozzle::Envelope& env);
 
 }  // namespace cfsim

@@ -1,5 +1,6 @@
 // A firehose source: N connections with one subscription id, each on its own thread, each
-// handing decoded envelopes to its own EnvelopeHandler (the rest of that thread's pipeline).
+// handing decoded envelopes to its own EnvelopeHandler (the rest of that thread's pipeline)
+// through the ingest step both firehoses share (ingest.h).
 //
 // Thread contract: start() and stop() are called by the owner. on_envelope() is called on the
 // connection's thread only, one envelope at a time; the Envelope is reused for the next one,
@@ -66,15 +67,6 @@ enum class FirehoseApi { V1, V2 };
 std::unique_ptr<FirehoseSource> make_firehose_source(FirehoseApi api, SourceConfig config,
                                                      cfapi::TokenProvider& tokens,
                                                      std::vector<EnvelopeHandler*> handlers);
-
-// Counts a decoded envelope by type, and whether the event filter lets it through (counting it
-// in `filtered` when not). Used by both sources right after decoding.
-inline bool passes_filter(const EventSet& events, EventType type, SourceCounters& counters) {
-  counters.received_by_type[static_cast<std::size_t>(type)].add();
-  if (events.contains(type)) return true;
-  counters.filtered.add();
-  return false;
-}
 
 // v1 filter-type query value for the selected events: "logs" when only LogMessage, "metrics"
 // when no LogMessage, "" otherwise.

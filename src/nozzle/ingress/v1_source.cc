@@ -17,7 +17,7 @@
 #include <random>
 
 #include "core/log.h"
-#include "nozzle/decode/v1_decoder.h"
+#include "nozzle/ingress/ingest.h"
 #include "nozzle/ingress/websocket_frames.h"
 #include "nozzle/ingress/websocket_handshake.h"
 
@@ -30,8 +30,6 @@ using asio::use_awaitable;
 using boost::system::error_code;
 
 namespace {
-constexpr std::string_view kSlowConsumerCounter = "doppler_proxy.slow_consumer";
-constexpr std::string_view kTruncatingBufferCounter = "TruncatingBuffer.DroppedMessage";
 constexpr std::size_t kMaxMessage = 64u << 20;
 constexpr std::uint16_t kCloseNormal = 1000;
 // The TC's keep-alive gave up (docs/WIRE.md, "Status and close codes").
@@ -132,7 +130,7 @@ class V1Connection final : public FirehoseConnection {
       for (;;) {
         event = reader_.next();
         if (event.kind == ws::Event::Kind::Message) {
-          on_frame(event.payload);
+          ingest_.v1_message(event.payload);
         } else if (event.kind == ws::Event::Kind::Ping) {
           ping = true;  // one pong answers every ping of the burst (RFC 6455 5.5.3)
           pong_payload_.assign(event.payload);
@@ -210,32 +208,8 @@ class V1Connection final : public FirehoseConnection {
     co_return ec;
   }
 
-  void on_frame(std::string_view bytes) {
-    ctx_.counters->frames.add();
-    if (const auto error = decode_v1_envelope(bytes, env_)) {
-      ctx_.counters->invalid.add();
-      warn("invalid firehose envelope skipped", error->to_string());
-      return;
-    }
-    if (env_.type == EventType::CounterEvent) notice_upstream_loss(env_);
-    if (!passes_filter(ctx_.config.events, env_.type, *ctx_.counters)) return;
-    ctx_.counters->envelopes.add();
-    ctx_.handler->on_envelope(env_);
-  }
-
-  // Loss upstream of us is announced in-band (docs/WIRE.md, "Loss signals").
-  void notice_upstream_loss(const Envelope& env) {
-    const std::string& name = env.counter.name;
-    if (name == kSlowConsumerCounter && env.counter.delta > 0) {
-      ctx_.counters->slow_consumer.add();
-      warn("Traffic Controller reports a slow consumer", name);
-    } else if (name.find(kTruncatingBufferCounter) != std::string::npos) {
-      ctx_.counters->upstream_dropped.add(env.counter.delta);
-      warn("doppler dropped envelopes for this subscription", std::to_string(env.counter.delta));
-    }
-  }
-
-  Envelope env_;
+  // Decoding and everything up to the handler: the step v1 and v2 share.
+  Ingest ingest_{ctx_.config, ctx_.index, *ctx_.counters, *ctx_.handler};
   ws::FrameReader reader_{kMaxMessage};
   std::string pong_payload_;
 };

@@ -9,8 +9,8 @@
 #include <boost/beast/http.hpp>
 
 #include "core/log.h"
+#include "nozzle/ingress/ingest.h"
 #include "nozzle/ingress/sse_parser.h"
-#include "nozzle/decode/v2_decoder.h"
 
 namespace nozzle {
 
@@ -103,22 +103,13 @@ class V2Connection final : public FirehoseConnection {
       return;
     }
     if (name != "message") return;  // heartbeat
-    ctx_.counters->frames.add();
-    const V2BatchResult result = decoder_.decode_batch(data);
-    if (result.invalid > 0) {
-      ctx_.counters->invalid.add(result.invalid);
-      warn("invalid firehose envelope skipped", result.first_error ? result.first_error->to_string() : "");
-    }
-    for (Envelope& env : decoder_.envelopes()) {
-      if (!passes_filter(ctx_.config.events, env.type, *ctx_.counters)) continue;
-      ctx_.counters->envelopes.add();
-      ctx_.handler->on_envelope(env);
-    }
+    ingest_.v2_batch(data);
   }
 
   std::array<char, 64 * 1024> chunk_{};
   SseParser sse_;
-  V2Decoder decoder_;
+  // Decoding and everything up to the handler: the step v1 and v2 share.
+  Ingest ingest_{ctx_.config, ctx_.index, *ctx_.counters, *ctx_.handler};
   bool closing_ = false;
 };
 
