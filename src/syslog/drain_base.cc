@@ -201,8 +201,19 @@ std::size_t DrainBase::take_next(FrameBatch& batch) {
   return queue_.take(batch);
 }
 
+void DrainBase::frames_sent(std::size_t frames, std::size_t bytes) {
+  counters_.sent_frames.add(frames);
+  counters_.sent_bytes.add(bytes);
+  counters_.queued_frames.add(-static_cast<std::int64_t>(frames));
+  counters_.queued_bytes.add(-static_cast<std::int64_t>(bytes));
+}
+
 void DrainBase::batch_delivered(FrameBatch& batch) {
   batch_sent(batch);
+  batch_finished(batch);
+}
+
+void DrainBase::batch_finished(FrameBatch& batch) {
   if (batch_from_spool_) {
     counters_.replayed.add(batch.frames());
     spool_->commit();

@@ -45,6 +45,10 @@ class DrainBase : public Drain {
 
   // Accounts for a batch taken from the queue: sent, or dropped for `reason`.
   void batch_sent(const FrameBatch& batch);
+  // Accounts for `frames` frames of `bytes` bytes of the batch being written as sent (RELP:
+  // acknowledged one by one); batch_finished() then ends a batch whose frames are all accounted.
+  void frames_sent(std::size_t frames, std::size_t bytes);
+  void batch_finished(FrameBatch& batch);
   void batch_dropped(const FrameBatch& batch, DropReason reason);
   void frame_dropped(std::uint32_t length, DropReason reason);
   // Takes whatever is still queued and counts it as dropped for `reason`. With a working

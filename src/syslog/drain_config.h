@@ -13,7 +13,10 @@
 
 namespace nozzle::syslog {
 
-enum class Transport { Tls, Tcp, Udp };
+enum class Transport { Tls, Tcp, Udp, Relp, RelpTls };
+
+[[nodiscard]] inline bool uses_tls(Transport t) { return t == Transport::Tls || t == Transport::RelpTls; }
+[[nodiscard]] inline bool is_relp(Transport t) { return t == Transport::Relp || t == Transport::RelpTls; }
 
 // What a TCP or TLS drain does with the batch in flight when its connection breaks: count it
 // as lost (at-most-once, the default), or write it again on the next connection
@@ -31,7 +34,7 @@ struct SpoolOptions {
   [[nodiscard]] bool enabled() const { return !dir.empty(); }
 };
 
-std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp"
+std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp", "relp", "relp-tls"
 
 struct DrainConfig {
   std::string name;  // "scheme://host:port", used in metrics and logs (never holds secrets)
@@ -51,7 +54,8 @@ struct DrainConfig {
   EventSet events = EventSet::all();         // events=LogMessage,ValueMetric
   std::vector<std::string> orgs;             // orgs=a,b: only these org names (empty = all)
 
-  Delivery delivery = Delivery::AtMostOnce;  // delivery=at-least-once
+  Delivery delivery = Delivery::AtMostOnce;  // delivery=at-least-once (RELP: always acknowledged)
+  std::size_t relp_window = 1024;            // RELP frames in flight, unacknowledged (window=)
   SpoolOptions spool;                        // spool-dir=, spool-max-bytes=, spool-fsync=
   // With a spool, the memory queue goes to disk once it holds more than this share of
   // queue_max_bytes, also while the drain is up (a receiver slower than the firehose).

@@ -11,7 +11,9 @@ constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP 
 
 constexpr std::string_view kOptions =
     "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, "
-    "delivery, spool-dir, spool-max-bytes, spool-fsync";
+    "delivery, spool-dir, spool-max-bytes, spool-fsync, window";
+// No port is assigned to RELP; rsyslog's documentation uses 2514.
+constexpr std::uint16_t kDefaultRelpPort = 2514;
 // A spool smaller than this could not hold one segment of useful size.
 constexpr std::uint64_t kMinSpoolBytes = 64u << 10;
 
@@ -171,10 +173,10 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
       report("option '" + key + "' has no value; write " + key + "=VALUE");
       continue;
     }
-    const bool tls = cfg.transport == Transport::Tls;
+    const bool tls = uses_tls(cfg.transport);
     if (key == "ca" || key == "cert" || key == "key" || key == "skip-verify" || key == "server-name") {
       if (!tls) {
-        report("option '" + key + "' applies only to syslog-tls:// drains");
+        report("option '" + key + "' applies only to syslog-tls:// and relp-tls:// drains");
         continue;
       }
     }
@@ -190,9 +192,20 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
       else cfg.skip_verify = *b;
     } else if (key == "server-name") {
       cfg.server_name = value;
+    } else if (key == "window") {
+      std::size_t n = 0;
+      const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (!is_relp(cfg.transport)) report("option 'window' applies only to relp:// and relp-tls:// drains");
+      else if (ec != std::errc() || ptr != value.data() + value.size() || n < 1 || n > 65536) {
+        report("window='" + value + "' is not a whole number from 1 to 65536");
+      } else {
+        cfg.relp_window = n;
+      }
     } else if (key == "framing") {
       if (cfg.transport == Transport::Udp) {
         report("option 'framing' does not apply to syslog-udp:// (one message per datagram)");
+      } else if (is_relp(cfg.transport)) {
+        report("option 'framing' does not apply to relp:// (RELP frames each message itself)");
       } else if (value == "octet-counting" || value == "octet") {
         cfg.framing = Framing::OctetCounting;
       } else if (value == "lf") {
@@ -307,6 +320,8 @@ std::string_view transport_scheme(Transport t) {
     case Transport::Tls: return "syslog-tls";
     case Transport::Tcp: return "syslog";
     case Transport::Udp: return "syslog-udp";
+    case Transport::Relp: return "relp";
+    case Transport::RelpTls: return "relp-tls";
   }
   return "syslog";
 }
@@ -322,7 +337,7 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   }
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    report("no scheme; expected syslog-tls://, syslog:// or syslog-udp://");
+    report("no scheme; expected syslog-tls://, syslog://, syslog-udp://, relp:// or relp-tls://");
     return result;
   }
   const std::string_view scheme = url.substr(0, scheme_end);
@@ -337,8 +352,12 @@ DrainUrlResult parse_drain_url(std::string_view url) {
     cfg.port = 514;
     cfg.framing = Framing::Datagram;
     cfg.format.max_message_bytes = kDefaultUdpMaxMessageBytes;
+  } else if (scheme == "relp" || scheme == "relp-tls") {
+    cfg.transport = scheme == "relp" ? Transport::Relp : Transport::RelpTls;
+    cfg.port = kDefaultRelpPort;
+    cfg.framing = Framing::Datagram;  // queued as bare messages; the RELP session frames them
   } else {
-    report("scheme " + quoted(scheme) + " is not one of syslog-tls, syslog, syslog-udp");
+    report("scheme " + quoted(scheme) + " is not one of syslog-tls, syslog, syslog-udp, relp, relp-tls");
     return result;
   }
 

@@ -24,6 +24,8 @@ constexpr std::chrono::milliseconds kCloseNotifyTimeout{2000};
 constexpr std::chrono::milliseconds kLogInterval{10000};
 // The longest wait between connection attempts while frames are queued.
 constexpr std::chrono::milliseconds kBusyRetryMax{500};
+// RELP: how many bytes of frames one write carries at most (the window bounds it too).
+constexpr std::size_t kRelpWriteBytes = 256u << 10;
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 }  // namespace
@@ -52,8 +54,10 @@ StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
       retry_timer_(ioc),
       stop_timer_(ioc),
       spool_timer_(ioc),
+      ack_timer_(ioc),
       backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()) {
-  if (config_.transport == Transport::Tls) tls_ = make_tls_context(config_);
+  if (uses_tls(config_.transport)) tls_ = make_tls_context(config_);
+  if (is_relp(config_.transport)) relp_ = std::make_unique<RelpSession>(config_.relp_window);
 }
 
 StreamDrain::~StreamDrain() = default;
@@ -166,6 +170,14 @@ void StreamDrain::on_ready(const ConnectionPtr& conn) {
   if (ever_connected_) counters_.reconnects.add();
   ever_connected_ = true;
   log::info("drain connected", {{"drain", config_.name}});
+  if (relp_) {
+    // What was written and not acknowledged on the last connection goes out again.
+    resend_until_ = std::max(resend_until_, sent_frames_);
+    sent_frames_ = acked_frames_;
+    sent_bytes_ = acked_bytes_;
+    relp_open_sent_ = false;
+    relp_closing_ = false;
+  }
   read_watch(conn);
   if (conn->tls && !config_.cert_file.empty() && SSL_version(conn->tls->native_handle()) == TLS1_3_VERSION) {
     // Under TLS 1.3 the receiver checks our client certificate after the handshake has
@@ -185,9 +197,11 @@ void StreamDrain::on_ready(const ConnectionPtr& conn) {
 }
 
 void StreamDrain::read_watch(const ConnectionPtr& conn) {
-  auto handler = [self = shared_from_this(), conn](const error_code& ec, std::size_t) {
+  auto handler = [self = shared_from_this(), conn](const error_code& ec, std::size_t n) {
     if (!ec) {
-      self->read_watch(conn);  // a receiver has nothing to say; ignore what it sends
+      // A syslog receiver has nothing to say: what it sends is ignored. A RELP server answers.
+      if (self->relp_ && !self->relp_on_read(conn, std::string_view(conn->read_buf.data(), n))) return;
+      self->read_watch(conn);
       return;
     }
     // Closed by us: at shutdown, or by a deadline whose operation reports the cause itself.
@@ -204,6 +218,10 @@ void StreamDrain::read_watch(const ConnectionPtr& conn) {
 
 void StreamDrain::write_next() {
   if (!ready_ || writing_ || finished_ || awaiting_peer_verdict_) return;
+  if (relp_) {
+    relp_write_next();
+    return;
+  }
   if (!batch_.empty()) {
     batch_resending(batch_);  // kept from a write that failed on an earlier connection
   } else {
@@ -374,7 +392,15 @@ void StreamDrain::finish() {
   if (!finished_) {
     finished_ = true;
     // A kept batch and the queue go to the spool when there is one, else count as dropped.
+    if (relp_ && acked_frames_ > 0 && !batch_.empty()) {
+      // Only what was not acknowledged is left to keep.
+      batch_.bytes.erase(0, acked_bytes_);
+      batch_.lengths.erase(batch_.lengths.begin(), batch_.lengths.begin() + static_cast<std::ptrdiff_t>(acked_frames_));
+    }
+    acked_frames_ = acked_bytes_ = sent_frames_ = sent_bytes_ = resend_until_ = 0;
+    counters_.relp_in_flight.set(0);
     spill_for_shutdown(batch_);
+    ack_timer_.cancel();
     op_timer_.cancel();
     spool_timer_.cancel();
     retry_timer_.cancel();
@@ -400,6 +426,129 @@ void StreamDrain::arm_deadline(std::chrono::milliseconds timeout, const Connecti
     if (ec) return;  // cancelled: the operation finished in time
     conn->timed_out = true;
     conn->close();
+  });
+}
+
+void StreamDrain::relp_write(std::string bytes) {
+  relp_out_ = std::move(bytes);
+  writing_ = true;
+  arm_deadline(config_.write_timeout, conn_);
+  auto on_written = [self = shared_from_this(), conn = conn_](const error_code& ec) { self->relp_on_written(conn, ec); };
+  if (conn_->tls) {
+    conn_->tls->async_write(relp_out_, std::move(on_written));
+  } else {
+    asio::async_write(conn_->plain, asio::buffer(relp_out_),
+                      [on_written](const error_code& ec, std::size_t) { on_written(ec); });
+  }
+}
+
+void StreamDrain::relp_write_next() {
+  if (relp_closing_) return;
+  if (!relp_open_sent_) {
+    relp_open_sent_ = true;
+    relp_write(relp_->start());
+    return;
+  }
+  if (!relp_->is_open()) return;  // the open is not answered yet
+  if (batch_.empty()) {
+    spill(true);
+    if (take_next(batch_) == 0) {
+      if (stopping_) {
+        relp_closing_ = true;
+        relp_write(relp_->close_command());
+      }
+      return;
+    }
+    acked_frames_ = acked_bytes_ = sent_frames_ = sent_bytes_ = resend_until_ = 0;
+  }
+  std::string out;
+  const std::size_t first = sent_frames_;
+  while (sent_frames_ < batch_.frames() && out.size() < kRelpWriteBytes) {
+    const std::uint32_t len = batch_.lengths[sent_frames_];
+    if (!relp_->frame_syslog(std::string_view(batch_.bytes).substr(sent_bytes_, len), out)) break;
+    sent_bytes_ += len;
+    ++sent_frames_;
+  }
+  if (out.empty()) return;  // the window is full: acknowledgements call back here
+  if (resend_until_ > first) counters_.resent.add(std::min(sent_frames_, resend_until_) - first);
+  counters_.relp_in_flight.set(static_cast<std::int64_t>(relp_->in_flight()));
+  relp_write(std::move(out));
+}
+
+void StreamDrain::relp_on_written(const ConnectionPtr& conn, const error_code& ec) {
+  writing_ = false;
+  op_timer_.cancel();
+  if (ec) {
+    if (deadline_passed_) {
+      finish();
+      return;
+    }
+    connection_lost(conn, conn->timed_out ? "write timed out after " + ms(config_.write_timeout)
+                                          : "write failed: " + ec.message());
+    return;
+  }
+  if (conn->failed) {
+    connection_lost(conn, "");
+    return;
+  }
+  if (relp_closing_) {
+    // The server answers the close and then closes its side; wait for that, within bounds.
+    ack_timer_.expires_after(kCloseNotifyTimeout);
+    ack_timer_.async_wait([self = shared_from_this(), conn](const error_code& e) {
+      if (!e) self->close_gracefully(conn);
+    });
+    return;
+  }
+  if (relp_->in_flight() > 0) relp_arm_ack_timer();
+  write_next();
+}
+
+bool StreamDrain::relp_on_read(const ConnectionPtr& conn, std::string_view bytes) {
+  if (conn != conn_ || conn->failed) return false;
+  RelpSession::Progress progress;
+  relp_->feed(bytes, progress);
+  if (progress.acked > 0) relp_acked(progress.acked);
+  if (!progress.error.empty()) {
+    connection_lost(conn, progress.error);
+    return false;
+  }
+  if (progress.closed) {
+    if (relp_closing_) {
+      ack_timer_.cancel();
+      close_gracefully(conn);
+    } else {
+      connection_lost(conn, "the RELP server ended the session");
+    }
+    return false;
+  }
+  if (progress.opened || progress.acked > 0) write_next();
+  return true;
+}
+
+void StreamDrain::relp_acked(std::size_t frames) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < frames; ++i) bytes += batch_.lengths[acked_frames_ + i];
+  acked_frames_ += frames;
+  acked_bytes_ += bytes;
+  frames_sent(frames, bytes);
+  counters_.relp_in_flight.set(static_cast<std::int64_t>(relp_->in_flight()));
+  backoff_.reset();
+  if (relp_->in_flight() > 0) {
+    relp_arm_ack_timer();
+  } else {
+    ack_timer_.cancel();
+  }
+  if (acked_frames_ == batch_.frames()) {
+    batch_finished(batch_);
+    acked_frames_ = acked_bytes_ = sent_frames_ = sent_bytes_ = resend_until_ = 0;
+  }
+}
+
+void StreamDrain::relp_arm_ack_timer() {
+  ack_timer_.expires_after(config_.write_timeout);
+  ack_timer_.async_wait([self = shared_from_this(), conn = conn_](const error_code& ec) {
+    if (ec || conn != self->conn_ || conn->failed || self->relp_->in_flight() == 0) return;
+    self->connection_lost(conn, "no RELP acknowledgement within " + ms(self->config_.write_timeout));
   });
 }
 

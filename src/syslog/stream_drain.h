@@ -1,7 +1,11 @@
-// A TCP or TLS drain: one connection, one write in flight that carries every frame queued
+// A TCP, TLS or RELP drain: one connection, one write in flight that carries every frame queued
 // since the last write, deadlines on connect, handshake and write, reconnect with capped
 // jittered backoff, and a read that watches for the receiver closing the connection (a write
 // to a half-closed socket would succeed and lose its frames).
+//
+// RELP (relp://, relp-tls://) runs a RelpSession on the same connection: every frame is
+// acknowledged by the receiver, at most `relp_window` are in flight, and what was not
+// acknowledged when a connection breaks goes out again on the next one (counted as resent).
 //
 // Everything but push() runs on the pool's io thread.
 #pragma once
@@ -15,6 +19,7 @@
 
 #include "core/backoff.h"
 #include "syslog/drain_base.h"
+#include "syslog/relp_session.h"
 
 namespace nozzle::syslog {
 
@@ -49,6 +54,13 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   void finish();
   void arm_deadline(std::chrono::milliseconds timeout, const ConnectionPtr& conn);
   void spool_tick();
+  // RELP: the writer, the responses read, and the end of a session.
+  void relp_write_next();
+  void relp_write(std::string bytes);
+  void relp_on_written(const ConnectionPtr& conn, const boost::system::error_code& ec);
+  bool relp_on_read(const ConnectionPtr& conn, std::string_view bytes);
+  void relp_acked(std::size_t frames);
+  void relp_arm_ack_timer();
 
   boost::asio::io_context& ioc_;
   std::shared_ptr<boost::asio::ssl::context> tls_;  // null for plain TCP
@@ -56,7 +68,8 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   boost::asio::steady_timer op_timer_;     // deadline of connect, handshake or write
   boost::asio::steady_timer retry_timer_;  // backoff between attempts
   boost::asio::steady_timer stop_timer_;   // shutdown deadline
-  boost::asio::steady_timer spool_timer_;  // moves the memory queue to the spool (when there is one)
+  boost::asio::steady_timer spool_timer_;
+  boost::asio::steady_timer ack_timer_;    // RELP: acknowledgements due  // moves the memory queue to the spool (when there is one)
   Backoff backoff_;
 
   ConnectionPtr conn_;  // the current connection, ready or being set up; null between attempts
@@ -70,6 +83,16 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   // The write in flight; after a failed write, the batch kept for a resend (batch_failed).
   FrameBatch batch_;
   std::function<void()> done_;
+
+  // RELP only (null otherwise). batch_ is acknowledged up to acked_*, written up to sent_*;
+  // frames before resend_until_ were written on an earlier connection.
+  std::unique_ptr<RelpSession> relp_;
+  std::string relp_out_;  // the write in flight
+  bool relp_open_sent_ = false;
+  bool relp_closing_ = false;
+  std::size_t acked_frames_ = 0, acked_bytes_ = 0;
+  std::size_t sent_frames_ = 0, sent_bytes_ = 0;
+  std::size_t resend_until_ = 0;
 };
 
 }  // namespace nozzle::syslog

@@ -157,6 +157,16 @@ int Process::stop(std::chrono::milliseconds grace) {
   return *exit_code_;
 }
 
+int Process::kill_now() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    exit_code_ = decode_status(status);
+  }
+  return *exit_code_;
+}
+
 std::string Process::stdout_text() const {
   return options_.stdout_path.empty() ? std::string() : read_file(options_.stdout_path);
 }

@@ -42,6 +42,8 @@ class Process {
   bool wait_exit(std::chrono::milliseconds timeout);
   // SIGTERM, then SIGKILL when it has not exited within `grace`. Returns the exit code.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // SIGKILL at once (a crash); returns the exit code.
+  int kill_now();
 
   [[nodiscard]] std::string stdout_text() const;
   [[nodiscard]] std::string stderr_text() const;

@@ -33,7 +33,8 @@ template(name="fields" type="list" option.jsonf="on") {
 }
 )";
 
-std::string make_config(const RsyslogOptions& options, const TempDir& dir) {
+std::string make_config(const RsyslogOptions& options, const TempDir& dir, std::uint16_t relp_port,
+                        std::uint16_t relp_tls_port) {
   const TestCerts& certs = test_certs();
   std::string c = "global(workDirectory=" + quoted(dir / "work") + " maxMessageSize=\"64k\"";
   if (options.tls) {
@@ -44,6 +45,8 @@ std::string make_config(const RsyslogOptions& options, const TempDir& dir) {
   c += ")\n";
   if (options.tls || options.tcp) c += "module(load=\"imtcp\")\n";
   if (options.udp) c += "module(load=\"imudp\")\n";
+  if (options.relp || options.relp_tls) c += "module(load=\"imrelp\")\n";
+  if (options.direct_queue) c += "main_queue(queue.type=\"Direct\")\n";
   c += "module(load=\"mmpstrucdata\")\n";
   c += "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n";
   c += kFieldsTemplate;
@@ -73,6 +76,14 @@ std::string make_config(const RsyslogOptions& options, const TempDir& dir) {
          " ruleset=\"received\" SupportOctetCountedFraming=\"on\")\n";
   }
   if (options.udp) c += "input(type=\"imudp\" address=\"127.0.0.1\" port=\"0\" ruleset=\"received\")\n";
+  if (options.relp) {
+    c += "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + std::to_string(relp_port) + "\" ruleset=\"received\")\n";
+  }
+  if (options.relp_tls) {
+    c += "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + std::to_string(relp_tls_port) +
+         "\" ruleset=\"received\" tls=\"on\" tls.cacert=" + quoted(certs.ca) + " tls.mycert=" +
+         quoted(certs.server.cert) + " tls.myprivkey=" + quoted(certs.server.key) + " tls.authmode=\"certvalid\")\n";
+  }
   return c;
 }
 
@@ -97,7 +108,9 @@ ReceivedMessage from_fields(const rapidjson::Value& o) {
 
 Rsyslog::Rsyslog(RsyslogOptions options) : options_(std::move(options)), dir_("nozzle-rsyslog") {
   std::filesystem::create_directories(dir_ / "work");
-  write_file(dir_ / "rsyslog.conf", make_config(options_, dir_));
+  if (options_.relp) relp_port_ = free_port(Protocol::Tcp);
+  if (options_.relp_tls) relp_tls_port_ = free_port(Protocol::Tcp);
+  write_file(dir_ / "rsyslog.conf", make_config(options_, dir_, relp_port_, relp_tls_port_));
   const RunResult check = run({kRsyslogd, "-N1", "-f", (dir_ / "rsyslog.conf").string()}, dir_.path());
   if (check.exit_code != 0) {
     throw std::runtime_error("rsyslogd -N1 refused the config:\n" + check.output + "\n--- config ---\n" +
@@ -123,7 +136,9 @@ void Rsyslog::start() {
           const auto udp = bound_ports(pid, Protocol::Udp);
           udp_port_ = udp.size() == 1 ? udp.front() : 0;
         }
-        return (!options_.tls || (tls_port_ != 0 && holds_port(pid, Protocol::Tcp, tls_port_))) &&
+        return (!options_.relp || holds_port(pid, Protocol::Tcp, relp_port_)) &&
+               (!options_.relp_tls || holds_port(pid, Protocol::Tcp, relp_tls_port_)) &&
+               (!options_.tls || (tls_port_ != 0 && holds_port(pid, Protocol::Tcp, tls_port_))) &&
                (!options_.tcp || (tcp_port_ != 0 && holds_port(pid, Protocol::Tcp, tcp_port_))) &&
                (!options_.udp || udp_port_ != 0);
       },
@@ -136,6 +151,30 @@ void Rsyslog::start() {
 
 void Rsyslog::stop() {
   if (process_) process_->stop();
+}
+
+void Rsyslog::kill() {
+  if (process_) process_->kill_now();
+}
+
+void Rsyslog::restart() {
+  stop();
+  std::filesystem::remove(dir_ / "tls.port");
+  std::filesystem::remove(dir_ / "tcp.port");
+  start();
+}
+
+std::vector<std::string> Rsyslog::raw_lines() const {
+  std::vector<std::string> lines;
+  const std::string text = read_file(dir_ / "raw.log");
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) break;  // a line being written
+    lines.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return lines;
 }
 
 std::vector<ReceivedMessage> Rsyslog::messages() const {

@@ -32,6 +32,13 @@ struct RsyslogOptions {
   std::vector<std::string> permitted_peers;  // X509Name: the client names let in
   bool tcp = true;   // plain imtcp (octet counting and LF framing)
   bool udp = false;  // imudp
+  // imrelp (Debian's rsyslog-relp) on ports chosen before start (imrelp cannot report its
+  // own), so that a restarted rsyslog listens where the drain points.
+  bool relp = false;
+  bool relp_tls = false;  // imrelp with TLS, the server certificate of test_certs()
+  // The main queue in Direct mode: the output is written inside the input's hand-over, so
+  // imrelp acknowledges a frame only after it is in the file.
+  bool direct_queue = false;
 };
 
 class Rsyslog {
@@ -46,6 +53,8 @@ class Rsyslog {
   [[nodiscard]] std::uint16_t tls_port() const { return tls_port_; }
   [[nodiscard]] std::uint16_t tcp_port() const { return tcp_port_; }
   [[nodiscard]] std::uint16_t udp_port() const { return udp_port_; }
+  [[nodiscard]] std::uint16_t relp_port() const { return relp_port_; }
+  [[nodiscard]] std::uint16_t relp_tls_port() const { return relp_tls_port_; }
 
   // Every message received so far, in the order rsyslog wrote them.
   [[nodiscard]] std::vector<ReceivedMessage> messages() const;
@@ -58,6 +67,12 @@ class Rsyslog {
 
   // SIGTERM and wait; the files stay readable until the object is destroyed.
   void stop();
+  // SIGKILL: no flush, no goodbye.
+  void kill();
+  // Starts rsyslog again with the same config, ports and files (after stop() or kill()).
+  void restart();
+  // Every raw message written so far (raw.log, one per line), cheaper than messages().
+  [[nodiscard]] std::vector<std::string> raw_lines() const;
 
  private:
   void start();
@@ -68,6 +83,8 @@ class Rsyslog {
   std::uint16_t tls_port_ = 0;
   std::uint16_t tcp_port_ = 0;
   std::uint16_t udp_port_ = 0;
+  std::uint16_t relp_port_ = 0;
+  std::uint16_t relp_tls_port_ = 0;
 };
 
 }  // namespace nozzle::test
