@@ -6,6 +6,7 @@
 // `skip_verify` is set.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ struct HttpRequest {
   std::string basic_user;
   std::string basic_password;
   std::chrono::milliseconds timeout{10000};
+  // When set and it becomes true, the request ends early with an error (within about a second):
+  // an owner being stopped need not wait out the timeout of a peer that does not answer.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 struct HttpResponse {

@@ -17,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -249,8 +250,12 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     result = std::move(r);
   });
   // The streams' own expiry covers connect, handshake, write and read; this also bounds
-  // the resolver, which has none.
-  c.io.run_until(deadline + std::chrono::milliseconds(50));
+  // the resolver, which has none. In slices of 100 ms, so that an abort is seen soon.
+  const auto end = deadline + std::chrono::milliseconds(50);
+  const auto aborted = [&request] { return request.abort != nullptr && request.abort->load(); };
+  while (!result && !aborted() && std::chrono::steady_clock::now() < end && !c.io.stopped()) {
+    c.io.run_until(std::min(end, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+  }
   if (!result) {
     c.close();  // aborts what is pending; the coroutine then ends with an error
     c.io.restart();
@@ -258,7 +263,8 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     if (!result) result.emplace();
     result->status = 0;
     result->body.clear();
-    result->error = "timed out after " + std::to_string(request.timeout.count()) + " ms";
+    result->error = aborted() ? std::string("aborted")
+                              : "timed out after " + std::to_string(request.timeout.count()) + " ms";
   }
   return std::move(*result);
 }

@@ -15,6 +15,7 @@ std::string faults_json(const FaultSettings& f) {
          ",\"retry_after\":" + std::to_string(f.retry_after_seconds) +
          ",\"cc_down_ms\":" + std::to_string(f.cc_down_for.count()) +
          ",\"uaa_down_ms\":" + std::to_string(f.uaa_down_for.count()) +
+         ",\"uaa_latency_ms\":" + std::to_string(f.uaa_latency.count()) +
          ",\"drop_every_envelopes\":" + std::to_string(f.drop_every_envelopes) +
          ",\"drop_every_ms\":" + std::to_string(f.drop_every.count()) + "}";
 }

@@ -47,6 +47,9 @@ std::string apply_fault_query(const Query& q, FaultSettings& out) {
     } else if (p.name == "uaa_down_ms") {
       ok = parse_number(p.value, i) && i >= 0;
       s.uaa_down_for = std::chrono::milliseconds(i);
+    } else if (p.name == "uaa_latency_ms") {
+      ok = parse_number(p.value, i) && i >= 0;
+      s.uaa_latency = std::chrono::milliseconds(i);
     } else if (p.name == "drop_every_envelopes") {
       ok = parse_number(p.value, i) && i >= 0;
       s.drop_every_envelopes = static_cast<std::uint64_t>(i);
@@ -103,6 +106,11 @@ int Faults::retry_after_seconds() const {
 bool Faults::uaa_down() const {
   std::lock_guard lock(mutex_);
   return Clock::now() < uaa_down_until_;
+}
+
+std::chrono::milliseconds Faults::uaa_latency() const {
+  std::lock_guard lock(mutex_);
+  return settings_.uaa_latency;
 }
 
 HttpResponse gorouter_bad_gateway() {

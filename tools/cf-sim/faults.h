@@ -1,5 +1,5 @@
-// Faults on demand: Cloud Controller latency, 5xx and 429 shares, Cloud Controller or UAA down
-// for a period, firehose connections dropped every N envelopes or every N milliseconds.
+// Faults on demand: Cloud Controller and UAA latency, 5xx and 429 shares, Cloud Controller or
+// UAA down for a period, firehose connections dropped every N envelopes or every N milliseconds.
 //
 // Thread-safe. Shares are applied deterministically (request n fails when the running count of
 // failures would fall behind share * n), so a test with share 0.5 sees exactly every other
@@ -23,13 +23,16 @@ struct FaultSettings {
   int retry_after_seconds = 1;    // Retry-After on those 429s
   std::chrono::milliseconds cc_down_for{0};   // from the moment it is set; 0 = up
   std::chrono::milliseconds uaa_down_for{0};  // from the moment it is set; 0 = up
+  // UAA token answers wait this long; longer than a client's timeout is a UAA that hangs.
+  std::chrono::milliseconds uaa_latency{0};
   std::uint64_t drop_every_envelopes = 0;     // per firehose connection; 0 = never
   std::chrono::milliseconds drop_every{0};    // per firehose connection; 0 = never
 };
 
 // Fills `s` from control-endpoint query parameters (cc_latency_ms, cc_error_rate,
-// cc_rate_limit_rate, retry_after, cc_down_ms, uaa_down_ms, drop_every_envelopes,
-// drop_every_ms). Parameters not given keep their value. Returns "" or an error message.
+// cc_rate_limit_rate, retry_after, cc_down_ms, uaa_down_ms, uaa_latency_ms,
+// drop_every_envelopes, drop_every_ms). Parameters not given keep their value. Returns "" or an
+// error message.
 std::string apply_fault_query(const Query& q, FaultSettings& s);
 
 class Faults {
@@ -45,6 +48,7 @@ class Faults {
   [[nodiscard]] std::chrono::milliseconds cc_latency() const;
   [[nodiscard]] int retry_after_seconds() const;
   [[nodiscard]] bool uaa_down() const;
+  [[nodiscard]] std::chrono::milliseconds uaa_latency() const;
 
   // Read per batch by firehose sessions.
   [[nodiscard]] std::uint64_t drop_every_envelopes() const { return drop_every_envelopes_.load(std::memory_order_relaxed); }

@@ -82,6 +82,7 @@ Route Simulator::Impl::route(Simulator& sim, const HttpRequest& req) {
     if (r.status == 200) counters.tokens_issued.add();
     if (r.status == 401) counters.token_failures.add();
     counters.count_request(path, r.status);
+    r.delay = faults.uaa_latency();
     return {std::move(r), {}};
   }
   if (CcApi::handles(req)) {

@@ -121,6 +121,7 @@ bool Nozzle::start() {
       cfapi::UaaConfig{.uaa_url = uaa_url_, .client_id = config_.client_id, .client_secret = config_.client_secret,
                        .username = config_.username, .password = config_.password},
       cf_tls(config_));
+  tokens_->start();  // its own thread fetches the first token while the rest starts
   const EnrichOptions enrich = enrich_options(config_);
   cc_ = std::make_unique<cfapi::CcClient>(
       cfapi::CcClientConfig{.api_url = config_.api_endpoint, .tls = cf_tls(config_)}, *tokens_);
@@ -159,6 +160,10 @@ void Nozzle::stop(std::chrono::steady_clock::time_point deadline) {
   // The firehose first: each connection flushes its held envelopes into the drains on its way
   // out (ConnectionPipeline::on_stop), so they are queued before the drains flush.
   if (source_) source_->stop();
+  // No new token is wanted now. A request to UAA in flight is abandoned (within about a
+  // second, inside the deadline the drains flush to), and the cache's thread, should it wait
+  // for a token, is let go.
+  if (tokens_) tokens_->stop();
   if (drains_) drains_->stop(deadline);
   if (cache_) cache_->stop();  // writes the snapshot
   if (stats_) stats_->stop();

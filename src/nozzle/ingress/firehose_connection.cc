@@ -135,24 +135,37 @@ asio::awaitable<void> FirehoseConnection::ticks() {
   }
 }
 
+asio::awaitable<std::string> FirehoseConnection::await_token() {
+  // The provider's own thread talks to UAA; this one only looks, once a tick, so that the
+  // ticks() coroutine (held envelopes, idle checks) runs on while UAA is slow or down.
+  std::uint64_t failures_seen = ctx_.tokens->fetch_failures();
+  while (!stopping_) {
+    if (auto token = ctx_.tokens->current()) co_return std::move(*token);
+    if (const auto failures = ctx_.tokens->fetch_failures(); failures != failures_seen) {
+      failures_seen = failures;
+      ctx_.counters->connect_failures.add();
+      warn("cannot get a UAA token", ctx_.tokens->last_error());
+    }
+    error_code ec;
+    retry_timer_.expires_after(ctx_.config.tick_interval);
+    co_await retry_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  co_return std::string();
+}
+
 asio::awaitable<void> FirehoseConnection::loop() {
   bool refused_last_time = false;
   while (!stopping_) {
+    const std::string token = co_await await_token();
+    if (stopping_) break;
     const auto started = std::chrono::steady_clock::now();
-    SessionEnd end = SessionEnd::Failed;
-    auto token = ctx_.tokens->token();
-    if (!token) {
-      ctx_.counters->connect_failures.add();
-      warn("cannot get a UAA token", token.error());
-    } else {
-      end = co_await session(*token);
-      session_down();
-      set_abort(nullptr);
-      watch_idle(nullptr);
-      if (end == SessionEnd::AuthRefused) {
-        ctx_.counters->auth_refusals.add();
-        ctx_.tokens->invalidate(*token);
-      }
+    const SessionEnd end = co_await session(token);
+    session_down();
+    set_abort(nullptr);
+    watch_idle(nullptr);
+    if (end == SessionEnd::AuthRefused) {
+      ctx_.counters->auth_refusals.add();
+      ctx_.tokens->invalidate(token);
     }
     if (stopping_ || end == SessionEnd::Stopped) break;
 

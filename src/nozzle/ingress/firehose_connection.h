@@ -110,6 +110,9 @@ class FirehoseConnection {
  private:
   boost::asio::awaitable<void> loop();
   boost::asio::awaitable<void> ticks();
+  // A UAA token from the provider's cache, waited for on the retry timer (never by blocking
+  // the thread); "" when stop() came first.
+  boost::asio::awaitable<std::string> await_token();
 
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer tick_timer_;
