@@ -32,7 +32,7 @@ bool DrainBase::push(std::string_view message) {
       [[fallthrough]];
     case FrameQueue::PushResult::Queued:
       counters_.queued_bytes.add(static_cast<std::int64_t>(message.size() + frame_overhead(config_.framing, message)));
-      if (spool_) maybe_request_spill(queue_.bytes());
+      if (spool_) maybe_request_spill(queue_.bytes(), queue_.frames());
       return true;
     case FrameQueue::PushResult::Full:
       counters_.queued_frames.add(-1);
@@ -77,11 +77,12 @@ void DrainBase::push_batch(FrameBatch& batch) {
     counters_.dropped(taken.closed ? DropReason::Shutdown : DropReason::QueueFull).add(frames - taken.frames);
   }
   if (taken.wake) wake();
-  if (spool_) maybe_request_spill(taken.queued_bytes);
+  if (spool_) maybe_request_spill(taken.queued_bytes, taken.queued_frames);
 }
 
-void DrainBase::maybe_request_spill(std::size_t queued_bytes) {
-  if (queued_bytes > high_water_bytes_ && !spill_requested_.exchange(true, std::memory_order_relaxed)) {
+void DrainBase::maybe_request_spill(std::size_t queued_bytes, std::size_t queued_frames) {
+  if ((queued_bytes > high_water_bytes_ || queued_frames > high_water_frames_) &&
+      !spill_requested_.exchange(true, std::memory_order_relaxed)) {
     request_spill();
   }
 }
@@ -125,6 +126,7 @@ std::string DrainBase::open_spool() {
   counters_.produced.add(spool->frames() + loss.corrupt_frames);
   spool_ = std::move(spool);
   high_water_bytes_ = static_cast<std::size_t>(config_.spool_high_water * static_cast<double>(config_.queue_max_bytes));
+  high_water_frames_ = static_cast<std::size_t>(config_.spool_high_water * static_cast<double>(config_.queue_max_frames));
   account_spool_loss(loss);
   update_spool_gauges();
   return "";
@@ -176,7 +178,7 @@ bool DrainBase::to_spool(FrameBatch& batch) {
 
 void DrainBase::spill(bool ready) {
   if (!spool_) return;
-  if (ready && queue_.bytes() <= high_water_bytes_) return;
+  if (ready && queue_.bytes() <= high_water_bytes_ && queue_.frames() <= high_water_frames_) return;
   if (std::chrono::steady_clock::now() < spool_retry_at_) return;
   FrameBatch batch;
   if (queue_.take(batch) == 0) return;

@@ -83,10 +83,11 @@ class DrainBase : public Drain {
   void update_spool_gauges();
   bool to_spool(FrameBatch& batch);
 
-  void maybe_request_spill(std::size_t queued_bytes);
+  void maybe_request_spill(std::size_t queued_bytes, std::size_t queued_frames);
 
   std::unique_ptr<Spool> spool_;
   std::size_t high_water_bytes_ = 0;
+  std::size_t high_water_frames_ = 0;
   std::atomic<bool> spill_requested_{false};
   bool batch_from_spool_ = false;  // the batch being written was read from the spool
   std::chrono::steady_clock::time_point spool_retry_at_{};  // spool off until then after an I/O error

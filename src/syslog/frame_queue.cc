@@ -48,6 +48,7 @@ FrameQueue::AppendResult FrameQueue::append(FrameBatch& batch) {
                                 batch.lengths.begin() + static_cast<std::ptrdiff_t>(result.frames));
       }
       result.queued_bytes = pending_.bytes.size();
+      result.queued_frames = pending_.lengths.size();
       if (result.frames > 0 && writer_idle_) {
         writer_idle_ = false;
         result.wake = true;

@@ -55,7 +55,8 @@ class FrameQueue {
     std::size_t bytes = 0;   // their bytes, framing included
     bool wake = false;       // the writer is idle: wake it
     bool closed = false;     // nothing taken because the queue is closed
-    std::size_t queued_bytes = 0;  // what the queue holds after the append
+    std::size_t queued_bytes = 0;   // what the queue holds after the append
+    std::size_t queued_frames = 0;
   };
 
   FrameQueue(std::size_t max_frames, std::size_t max_bytes);

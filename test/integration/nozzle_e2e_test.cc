@@ -11,6 +11,7 @@
 #include "cfapi/http_client.h"
 #include "simulator.h"
 #include "support/certs.h"
+#include "support/nozzle_process.h"
 #include "support/ports.h"
 #include "support/process.h"
 #include "support/rsyslog.h"
@@ -33,38 +34,6 @@ cfsim::SimulatorOptions sim_options(std::uint64_t total) {
   o.workload.tagged_share = 0.5;                  // half the app envelopes need Cloud Controller
   o.workload.seed = 11;
   return o;
-}
-
-struct NozzleProcess {
-  NozzleProcess(const TempDir& dir, std::vector<std::string> args,
-                std::vector<std::pair<std::string, std::string>> env = {})
-      : stats_port(free_port(Protocol::Tcp)) {
-    std::vector<std::string> argv = {NOZZLE_SYSLOG_NOZZLE, "--stats-address", "127.0.0.1:" + std::to_string(stats_port)};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process = std::make_unique<Process>(ProcessOptions{.argv = std::move(argv),
-                                                       .env = std::move(env),
-                                                       .stdout_path = dir / "nozzle.out",
-                                                       .stderr_path = dir / "nozzle.err"});
-  }
-  std::string get(const std::string& path) const {
-    nozzle::cfapi::HttpClient http({});
-    const auto r = http.send({.url = "http://127.0.0.1:" + std::to_string(stats_port) + path});
-    return r.success() || r.status == 503 ? r.body : "";
-  }
-  // The value of one sample of /metrics, e.g. metric("envelopes_formatted_total").
-  static double metric(const std::string& text, const std::string& sample) {
-    const std::string key = "syslog_nozzle_" + sample + " ";
-    const auto at = text.find("\n" + key);
-    if (at == std::string::npos) return -1;
-    return std::stod(text.substr(at + 1 + key.size()));
-  }
-  std::uint16_t stats_port;
-  std::unique_ptr<Process> process;
-};
-
-std::vector<std::string> sim_args(const cfsim::Simulator& sim) {
-  return {"--api-endpoint", sim.base_url(), "--ca-cert", sim.ca_file(), "--client-id", "nozzle",
-          "--client-secret", "nozzle-secret", "--cc-pull-time", "60s"};
 }
 
 // The sequence number a cf-sim envelope shows in the pcf JSON body (tools/cf-sim/workload.h).

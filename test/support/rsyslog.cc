@@ -1,5 +1,6 @@
 #include "support/rsyslog.h"
 
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -33,8 +34,12 @@ template(name="fields" type="list" option.jsonf="on") {
 }
 )";
 
-std::string make_config(const RsyslogOptions& options, const TempDir& dir, std::uint16_t relp_port,
-                        std::uint16_t relp_tls_port) {
+// Ports of 0 let the OS choose (the TCP and TLS inputs report theirs in a file).
+struct Ports {
+  std::uint16_t tls = 0, tcp = 0, relp = 0, relp_tls = 0;
+};
+
+std::string make_config(const RsyslogOptions& options, const TempDir& dir, const Ports& ports) {
   const TestCerts& certs = test_certs();
   std::string c = "global(workDirectory=" + quoted(dir / "work") + " maxMessageSize=\"64k\"";
   if (options.tls) {
@@ -57,7 +62,7 @@ std::string make_config(const RsyslogOptions& options, const TempDir& dir, std::
        "  action(type=\"omfile\" file=" + quoted(dir / "fields.jsonl") + " template=\"fields\")\n"
        "}\n";
   if (options.tls) {
-    c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"0\" listenPortFileName=" + quoted(dir / "tls.port") +
+    c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + std::to_string(ports.tls) + "\" listenPortFileName=" + quoted(dir / "tls.port") +
          " ruleset=\"received\" SupportOctetCountedFraming=\"on\"\n"
          "  StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\"";
     if (options.tls_auth == RsyslogOptions::TlsAuth::Anon) {
@@ -72,15 +77,15 @@ std::string make_config(const RsyslogOptions& options, const TempDir& dir, std::
     c += ")\n";
   }
   if (options.tcp) {
-    c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"0\" listenPortFileName=" + quoted(dir / "tcp.port") +
+    c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + std::to_string(ports.tcp) + "\" listenPortFileName=" + quoted(dir / "tcp.port") +
          " ruleset=\"received\" SupportOctetCountedFraming=\"on\")\n";
   }
   if (options.udp) c += "input(type=\"imudp\" address=\"127.0.0.1\" port=\"0\" ruleset=\"received\")\n";
   if (options.relp) {
-    c += "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + std::to_string(relp_port) + "\" ruleset=\"received\")\n";
+    c += "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + std::to_string(ports.relp) + "\" ruleset=\"received\")\n";
   }
   if (options.relp_tls) {
-    c += "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + std::to_string(relp_tls_port) +
+    c += "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + std::to_string(ports.relp_tls) +
          "\" ruleset=\"received\" tls=\"on\" tls.cacert=" + quoted(certs.ca) + " tls.mycert=" +
          quoted(certs.server.cert) + " tls.myprivkey=" + quoted(certs.server.key) + " tls.authmode=\"certvalid\")\n";
   }
@@ -110,7 +115,7 @@ Rsyslog::Rsyslog(RsyslogOptions options) : options_(std::move(options)), dir_("n
   std::filesystem::create_directories(dir_ / "work");
   if (options_.relp) relp_port_ = free_port(Protocol::Tcp);
   if (options_.relp_tls) relp_tls_port_ = free_port(Protocol::Tcp);
-  write_file(dir_ / "rsyslog.conf", make_config(options_, dir_, relp_port_, relp_tls_port_));
+  write_file(dir_ / "rsyslog.conf", make_config(options_, dir_, Ports{.relp = relp_port_, .relp_tls = relp_tls_port_}));
   const RunResult check = run({kRsyslogd, "-N1", "-f", (dir_ / "rsyslog.conf").string()}, dir_.path());
   if (check.exit_code != 0) {
     throw std::runtime_error("rsyslogd -N1 refused the config:\n" + check.output + "\n--- config ---\n" +
@@ -127,11 +132,13 @@ void Rsyslog::start() {
       .stdout_path = dir_ / "stdout.log",
       .stderr_path = dir_ / "stderr.log"});
   const pid_t pid = process_->pid();
+  const bool restarted = tls_port_ != 0 || tcp_port_ != 0;
   const bool ready = wait_until(
       [&] {
         if (!process_->running()) return true;
-        if (options_.tls) tls_port_ = read_port_file(dir_ / "tls.port");
-        if (options_.tcp) tcp_port_ = read_port_file(dir_ / "tcp.port");
+        // A restart listens on the ports it had; the first start reads what the OS chose.
+        if (options_.tls && !restarted) tls_port_ = read_port_file(dir_ / "tls.port");
+        if (options_.tcp && !restarted) tcp_port_ = read_port_file(dir_ / "tcp.port");
         if (options_.udp) {
           const auto udp = bound_ports(pid, Protocol::Udp);
           udp_port_ = udp.size() == 1 ? udp.front() : 0;
@@ -159,9 +166,19 @@ void Rsyslog::kill() {
 
 void Rsyslog::restart() {
   stop();
+  // The same ports as before, so that the drains find it again.
+  write_file(dir_ / "rsyslog.conf",
+             make_config(options_, dir_, Ports{.tls = tls_port_, .tcp = tcp_port_, .relp = relp_port_, .relp_tls = relp_tls_port_}));
   std::filesystem::remove(dir_ / "tls.port");
   std::filesystem::remove(dir_ / "tcp.port");
   start();
+}
+
+std::size_t Rsyslog::raw_count() const {
+  const std::string text = read_file(dir_ / "raw.log");
+  std::size_t n = 0;
+  for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\n', text.data() + text.size() - p))); ++p) ++n;
+  return n;
 }
 
 std::vector<std::string> Rsyslog::raw_lines() const {

@@ -73,6 +73,8 @@ class Rsyslog {
   void restart();
   // Every raw message written so far (raw.log, one per line), cheaper than messages().
   [[nodiscard]] std::vector<std::string> raw_lines() const;
+  // How many complete lines raw.log holds (cheaper still).
+  [[nodiscard]] std::size_t raw_count() const;
 
  private:
   void start();

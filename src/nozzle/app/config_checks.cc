@@ -113,15 +113,18 @@ std::string spool_folder_name(const std::string& drain_name) {
   return out;
 }
 
-// The folder must exist or be creatable, and be writable: found at start, not at the first
-// outage.
+// The folder must exist and be writable, or be creatable: found at start, not at the first
+// outage. Nothing is created here (--check-config has no side effects): the nearest existing
+// ancestor must be a folder we may write into.
 void spool_folder_usable(const std::string& dir, const std::string& origin, std::vector<std::string>& errors) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    errors.push_back(origin + " spool folder '" + dir + "' cannot be created: " + ec.message());
-  } else if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-    errors.push_back(origin + " spool folder '" + dir + "' is not writable");
+  fs::path at(dir);
+  while (!fs::exists(at, ec) && at.has_parent_path() && at != at.parent_path()) at = at.parent_path();
+  if (!fs::is_directory(at, ec)) {
+    errors.push_back(origin + " spool folder '" + dir + "' cannot be created: '" + at.string() + "' is not a folder");
+  } else if (::access(at.c_str(), W_OK | X_OK) != 0) {
+    errors.push_back(origin + " spool folder '" + dir + "' is not writable ('" + at.string() + "')");
   }
 }
 
@@ -173,7 +176,9 @@ void drains(const RawOptions& raw, Config& c, std::vector<std::string>& errors) 
       // A segment is at most an eighth of the spool, so that removing the oldest frees little.
       d.spool.segment_bytes = std::min<std::uint64_t>(d.spool.segment_bytes, d.spool.max_bytes / 8);
       if (d.spool.enabled()) {
-        const std::string dir = std::filesystem::path(d.spool.dir).lexically_normal().string();
+        std::filesystem::path normal = std::filesystem::path(d.spool.dir).lexically_normal();
+        if (!normal.has_filename()) normal = normal.parent_path();  // "/a/b/" is "/a/b"
+        const std::string dir = normal.string();
         auto [it, fresh] = spool_owner.emplace(dir, d.name);
         if (!fresh) {
           errors.push_back(origin + ": " + d.name + " and " + it->second + " share the spool folder '" + dir +

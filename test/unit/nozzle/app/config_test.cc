@@ -170,3 +170,57 @@ TEST_CASE("several drains from DRAINS, each with its own options") {
   CHECK(r.config.drains[1].transport == syslog::Transport::Udp);
   CHECK(r.config.drains[2].port == 6514);
 }
+
+TEST_CASE("spool and delivery: defaults for every TCP/TLS/RELP drain, a drain's own options win, UDP has none") {
+  auto args = kMinimal;
+  args.resize(6);
+  args.insert(args.end(), {"--drain", "syslog-tls://a:6514", "--drain", "syslog-udp://b:514", "--drain",
+                           "relp://c?spool-dir=/tmp/nozzle-config-test/own&spool-max-bytes=64MiB&window=16",
+                           "--spool-dir", "/tmp/nozzle-config-test/spool", "--spool-max-bytes", "2GiB",
+                           "--spool-fsync", "always", "--delivery", "at-least-once"});
+  const auto r = parse(args);
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  REQUIRE(r.config.drains.size() == 3);
+  const auto& tls = r.config.drains[0];
+  CHECK(tls.spool.dir == "/tmp/nozzle-config-test/spool/syslog-tls_a_6514");
+  CHECK(tls.spool.max_bytes == (2ull << 30));
+  CHECK(tls.spool.segment_bytes == (16ull << 20));
+  CHECK(tls.spool.fsync == syslog::SpoolFsync::Always);
+  CHECK(tls.delivery == syslog::Delivery::AtLeastOnce);
+  CHECK_FALSE(r.config.drains[1].spool.enabled());
+  const auto& relp = r.config.drains[2];
+  CHECK(relp.transport == syslog::Transport::Relp);
+  CHECK(relp.port == 2514);
+  CHECK(relp.spool.dir == "/tmp/nozzle-config-test/own");
+  CHECK(relp.spool.max_bytes == (64ull << 20));
+  CHECK(relp.spool.segment_bytes == (8ull << 20));  // an eighth of a small spool
+  CHECK(relp.relp_window == 16);
+}
+
+TEST_CASE("spool: a folder shared by two drains, one that cannot be created, and bad values are problems, exit 2") {
+  const char* file = "/tmp/nozzle-config-test-file";
+  std::FILE* f = std::fopen(file, "w");
+  REQUIRE(f != nullptr);
+  std::fclose(f);
+  auto args = kMinimal;
+  args.resize(6);
+  args.insert(args.end(), {"--drain", "syslog://a:514?spool-dir=/tmp/shared-spool", "--drain",
+                           "syslog://b:514?spool-dir=/tmp/shared-spool/", "--drain",
+                           "syslog://c:514?spool-dir=/tmp/nozzle-config-test-file/spool", "--drain",
+                           "syslog-udp://d:514?spool-dir=/tmp/x", "--drain", "relp://e?framing=lf",
+                           "--spool-max-bytes", "lots", "--spool-fsync", "sometimes", "--delivery", "twice"});
+  const auto r = parse(args);
+  std::remove(file);
+  CHECK(r.exit_code == 2);
+  const std::string& out = r.output;
+  INFO(out);
+  CHECK(out.find("syslog://b:514 and syslog://a:514 share the spool folder '/tmp/shared-spool'") != std::string::npos);
+  CHECK(out.find("spool folder '/tmp/nozzle-config-test-file/spool' cannot be created: "
+                 "'/tmp/nozzle-config-test-file' is not a folder") != std::string::npos);
+  CHECK(out.find("option 'spool-dir' does not apply to syslog-udp://") != std::string::npos);
+  CHECK(out.find("option 'framing' does not apply to relp://") != std::string::npos);
+  CHECK(out.find("--spool-max-bytes / SPOOL_MAX_BYTES: 'lots' is not a size") != std::string::npos);
+  CHECK(out.find("--spool-fsync / SPOOL_FSYNC: 'sometimes' is not one of never, segment, always") != std::string::npos);
+  CHECK(out.find("--delivery / DELIVERY: 'twice' is not one of at-most-once, at-least-once") != std::string::npos);
+}

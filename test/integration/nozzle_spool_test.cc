@@ -1,0 +1,231 @@
+// The syslog-nozzle binary with a disk spool, end to end: cf-sim -> syslog-nozzle -> a receiver
+// that goes away. A receiver stopped for 45 s while 10,000 envelopes/s keep coming (real
+// rsyslog over TLS), a SIGTERM while the drain is down and the next start, and a kill -9 with a
+// torn record left in the spool.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "simulator.h"
+#include "support/certs.h"
+#include "support/nozzle_process.h"
+#include "support/ports.h"
+#include "support/rsyslog.h"
+#include "support/sink.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+using namespace nozzle::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+cfsim::SimulatorOptions log_stream(std::uint64_t total, double rate) {
+  cfsim::SimulatorOptions o;
+  o.foundation.orgs = 2;
+  o.foundation.spaces = 4;
+  o.foundation.apps = 20;
+  o.workload.total = total;
+  o.workload.rate = rate;
+  o.workload.mix = {100, 0, 0, 0, 0, 0, 0};  // LogMessage only: each carries "seq=N"
+  o.workload.tagged_share = 1.0;
+  o.workload.seed = 5;
+  return o;
+}
+
+// The "seq=N" of each frame, in the order given ("" and other lines are skipped).
+std::vector<long> seqs_of(const std::vector<std::string>& messages) {
+  std::vector<long> out;
+  for (const std::string& m : messages) {
+    const std::size_t at = m.find("\"msg\":\"seq=");
+    if (at != std::string::npos) out.push_back(std::atol(m.c_str() + at + 11));
+  }
+  return out;
+}
+
+struct Delivery {
+  std::size_t unique = 0, duplicates = 0, missing = 0;
+  bool in_order = true;  // first arrivals in increasing order
+  std::string first_inversion;
+};
+
+Delivery check_delivery(const std::vector<long>& got, std::uint64_t total) {
+  Delivery d;
+  std::map<long, int> seen;
+  long last = -1;
+  for (long s : got) {
+    if (seen[s]++ == 0) {
+      if (s < last && d.in_order) {
+        d.in_order = false;
+        d.first_inversion = "seq " + std::to_string(s) + " after " + std::to_string(last);
+      }
+      last = s;
+    }
+  }
+  d.unique = seen.size();
+  d.duplicates = got.size() - seen.size();
+  for (std::uint64_t i = 0; i < total; ++i) d.missing += seen.count(static_cast<long>(i)) == 0;
+  return d;
+}
+
+std::size_t segment_files(const fs::path& dir) {
+  std::size_t n = 0;
+  if (!fs::exists(dir)) return 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) n += e.path().extension() == ".seg";
+  return n;
+}
+
+double spool_metric(const NozzleProcess& n, const std::string& name, const std::string& drain) {
+  return NozzleProcess::metric(n.get("/metrics"), name + "{drain=\"" + drain + "\"}");
+}
+
+}  // namespace
+
+TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelopes/s, every envelope arrives in order") {
+  constexpr std::uint64_t kTotal = 900000;  // 90 s at 10,000/s
+  cfsim::Simulator sim(log_stream(kTotal, 10000));
+  sim.start();
+  // Direct mode: rsyslog writes each message in its input's thread, so the file keeps the order
+  // of the connection (its default queue's workers may reorder).
+  Rsyslog rsyslog({.tls = true, .tcp = false, .direct_queue = true});
+  TempDir dir("nozzle-outage");
+  const std::string drain = "syslog-tls://localhost:" + std::to_string(rsyslog.tls_port());
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--events", "LogMessage", "--drain", drain + "?ca=" + test_certs().ca.string(),
+                           "--spool-dir", (dir / "spool").string(), "--delivery", "at-least-once"});
+  NozzleProcess nozzle(dir, args);
+  CHECK(wait_until([&] { return rsyslog.raw_count() > 200000; }, 60s, 500ms));
+  rsyslog.stop();
+  const auto outage_end = std::chrono::steady_clock::now() + 45s;
+  std::uint64_t max_rss = 0;
+  double max_spooled = 0;
+  while (std::chrono::steady_clock::now() < outage_end) {
+    max_rss = std::max(max_rss, nozzle.rss_kib());
+    max_spooled = std::max(max_spooled, spool_metric(nozzle, "drain_spool_frames", drain));
+    std::this_thread::sleep_for(1s);
+  }
+  rsyslog.restart();
+  const bool all = wait_until([&] { return rsyslog.raw_count() >= kTotal; }, 120s, 1s);
+  const std::string metrics = nozzle.get("/metrics");
+  INFO(metrics);
+  CHECK(all);
+  CHECK(wait_until([&] { return spool_metric(nozzle, "drain_spool_frames", drain) == 0; }, 10s));
+  CHECK(wait_until([&] { return segment_files(dir / "spool") == 0; }, 10s));
+  MESSAGE("outage: spooled at most " << max_spooled << " frames, nozzle RSS at most " << max_rss / 1024 << " MiB");
+  CHECK(max_spooled > 100000);   // the outage really went to disk
+  CHECK(max_rss < 128u * 1024);  // and not into memory
+  ::kill(nozzle.process->pid(), SIGTERM);
+  CHECK(nozzle.process->wait_exit(20s));
+  CHECK(nozzle.process->exit_code() == 0);
+  const Delivery d = check_delivery(seqs_of(rsyslog.raw_lines()), kTotal);
+  MESSAGE("received " << d.unique << " envelopes, " << d.duplicates << " twice, " << d.missing << " missing"
+                      << (d.in_order ? "" : ", out of order: " + d.first_inversion));
+  CHECK(d.missing == 0);
+  CHECK(d.in_order);
+  sim.stop();
+}
+
+TEST_CASE("spool end to end: SIGTERM while the drain is down with 100,000 frames held; the next start delivers them") {
+  constexpr std::uint64_t kTotal = 100000;
+  cfsim::Simulator sim(log_stream(kTotal, 0));
+  sim.start();
+  TempDir dir("nozzle-spool-restart");
+  const std::uint16_t port = free_port(Protocol::Tcp);
+  const std::string drain = "syslog://127.0.0.1:" + std::to_string(port);
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--events", "LogMessage", "--drain", drain, "--spool-dir", (dir / "spool").string(),
+                           "--shutdown-timeout", "2s", "--subscription-id", "spool-restart"});
+  {
+    NozzleProcess nozzle(dir, args);
+    REQUIRE(wait_until([&] {
+      const std::string m = nozzle.get("/metrics");
+      return NozzleProcess::metric(m, "drain_messages_produced_total{drain=\"" + drain + "\"}") == kTotal;
+    }, 60s));
+    // The drain has been down all along: /health stays ok while the spool has room.
+    CHECK(nozzle.get("/health").find("\"connected\":false") != std::string::npos);
+    ::kill(nozzle.process->pid(), SIGTERM);
+    CHECK(nozzle.process->wait_exit(20s));
+    CHECK(nozzle.process->exit_code() == 0);
+  }
+  CHECK(segment_files(dir / "spool") > 0);
+  sim.stop();
+
+  // The next start: no firehose traffic left, the receiver back.
+  cfsim::Simulator sim2(log_stream(1, 0));
+  sim2.start();
+  auto args2 = sim_args(sim2);
+  // Its one LogMessage is filtered out: what arrives comes from the spool.
+  args2.insert(args2.end(), {"--events", "Error", "--drain", drain, "--spool-dir", (dir / "spool").string(),
+                             "--subscription-id", "spool-restart"});
+  SyslogSink sink({.tcp = true, .port = port});
+  NozzleProcess again(dir, args2);
+  CHECK(sink.wait_frames(kTotal, 60s));
+  const std::string metrics = again.get("/metrics");
+  INFO(metrics);
+  CHECK(NozzleProcess::metric(metrics, "drain_recovered_frames_total{drain=\"" + drain + "\"}") == kTotal);
+  ::kill(again.process->pid(), SIGTERM);
+  CHECK(again.process->wait_exit(20s));
+  const Delivery d = check_delivery(seqs_of(sink.raw_messages()), kTotal);
+  CHECK(d.missing == 0);
+  CHECK(d.duplicates == 0);
+  INFO(d.first_inversion);
+  CHECK(d.in_order);
+  sim2.stop();
+}
+
+TEST_CASE("spool end to end: kill -9 while spooling, a torn record; the next start delivers every intact one") {
+  constexpr std::uint64_t kTotal = 50000;
+  cfsim::Simulator sim(log_stream(kTotal, 0));
+  sim.start();
+  TempDir dir("nozzle-spool-kill");
+  const std::uint16_t port = free_port(Protocol::Tcp);
+  const std::string drain = "syslog://127.0.0.1:" + std::to_string(port);
+  auto args = sim_args(sim);
+  // A small memory queue: almost everything goes to the spool while the drain is down.
+  args.insert(args.end(), {"--events", "LogMessage", "--drain", drain, "--spool-dir", (dir / "spool").string(),
+                           "--logs-buffer-size", "1000", "--subscription-id", "spool-kill"});
+  double spooled = 0;
+  {
+    NozzleProcess nozzle(dir, args);
+    REQUIRE(wait_until([&] {
+      const std::string m = nozzle.get("/metrics");
+      spooled = NozzleProcess::metric(m, "drain_spool_frames{drain=\"" + drain + "\"}");
+      return NozzleProcess::metric(m, "drain_messages_produced_total{drain=\"" + drain + "\"}") == kTotal &&
+             NozzleProcess::metric(m, "drain_queue_frames{drain=\"" + drain + "\"}") == 0;
+    }, 60s));
+    nozzle.process->kill_now();
+  }
+  sim.stop();
+  fs::path last;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "spool")) {
+    if (e.path().extension() == ".seg" && e.path().filename() > last.filename()) last = e.path();
+  }
+  REQUIRE(!last.empty());
+  std::ofstream(last, std::ios::app | std::ios::binary).write("\x30\x00\x00\x00\x11\x22\x33\x44<14>1 2026", 18);
+
+  cfsim::Simulator sim2(log_stream(1, 0));
+  sim2.start();
+  auto args2 = sim_args(sim2);
+  args2.insert(args2.end(), {"--events", "Error", "--drain", drain, "--spool-dir", (dir / "spool").string(),
+                             "--subscription-id", "spool-kill"});
+  SyslogSink sink({.tcp = true, .port = port});
+  NozzleProcess again(dir, args2);
+  CHECK(sink.wait_frames(static_cast<std::uint64_t>(spooled), 60s));
+  const std::string metrics = again.get("/metrics");
+  INFO(metrics);
+  CHECK(NozzleProcess::metric(metrics, "drain_recovered_frames_total{drain=\"" + drain + "\"}") == spooled);
+  CHECK(NozzleProcess::metric(metrics, "drain_dropped_total{drain=\"" + drain + "\",reason=\"spool_corrupt\"}") == 1);
+  ::kill(again.process->pid(), SIGTERM);
+  CHECK(again.process->wait_exit(20s));
+  const Delivery d = check_delivery(seqs_of(sink.raw_messages()), 0);
+  CHECK(d.unique == static_cast<std::size_t>(spooled));
+  CHECK(d.duplicates == 0);
+  INFO(d.first_inversion);
+  CHECK(d.in_order);
+  sim2.stop();
+}

@@ -1,0 +1,34 @@
+// The syslog-nozzle binary (NOZZLE_SYSLOG_NOZZLE) as a child process for end-to-end tests,
+// with its stats server on a free port, and the arguments that point it at a cf-sim.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "simulator.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace nozzle::test {
+
+struct NozzleProcess {
+  NozzleProcess(const TempDir& dir, std::vector<std::string> args,
+                std::vector<std::pair<std::string, std::string>> env = {});
+  // GET on the stats server: the body of a 200 or 503, else "".
+  [[nodiscard]] std::string get(const std::string& path) const;
+  // The value of one sample of /metrics, e.g. metric(text, "envelopes_formatted_total"); -1 when absent.
+  static double metric(const std::string& text, const std::string& sample);
+  // The child's resident set size in KiB (VmRSS), 0 once it has exited.
+  [[nodiscard]] std::uint64_t rss_kib() const;
+
+  std::uint16_t stats_port;
+  std::unique_ptr<Process> process;
+};
+
+// --api-endpoint, --ca-cert and the client credentials of a cf-sim.
+std::vector<std::string> sim_args(const cfsim::Simulator& sim);
+
+}  // namespace nozzle::test
