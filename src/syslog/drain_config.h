@@ -52,7 +52,7 @@ struct DrainConfig {
   Framing framing = Framing::OctetCounting;  // Datagram for UDP
   FormatOptions format;                      // style, max-message-bytes (director etc. filled later)
   EventSet events = EventSet::all();         // events=LogMessage,ValueMetric
-  std::vector<std::string> orgs;             // orgs=a,b: only these org names (empty = all)
+  std::vector<std::string> orgs;             // orgs=a,b: org names or guids (empty = all); org_selector.h
 
   Delivery delivery = Delivery::AtMostOnce;  // delivery=at-least-once (RELP: always acknowledged)
   std::size_t relp_window = 1024;            // RELP frames in flight, unacknowledged (window=)

@@ -105,7 +105,7 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--boltdb-path", raw.boltdb_path, "alias of --cache-file (firehose-to-syslog's name)")->envname("BOLTDB_PATH")->group("Enrichment");
   app.add_option("--cc-pull-time", raw.cc_pull_time, "how long cached app names are served before a background refresh")->envname("CF_PULL_TIME")->group("Enrichment");
   app.add_option("--cc-rps", raw.cc_rps, "Cloud Controller requests per second at most")->envname("CF_RPS")->group("Enrichment");
-  app.add_option("--orgs", raw.orgs, "only these orgs' app events (comma list); an unknown org is dropped")->envname("ORGS")->group("Enrichment");
+  app.add_option("--orgs", raw.orgs, "only these orgs' app events, each an org name or guid (comma list); platform events pass, an app whose org is unknown does not")->envname("ORGS")->group("Enrichment");
   app.add_flag("--ignore-missing-apps", c.ignore_missing_apps, "firehose-to-syslog's meaning: apps Cloud Controller does not know are expected (remembered as missing, no warning); their events still go out")->envname("IGNORE_MISSING_APPS")->group("Enrichment");
   app.add_option("--missing-app-ttl,--missing-apps-ttl", raw.missing_app_ttl, "how long an unknown app is not asked for again")->envname("MISSING_APPS_TTL")->group("Enrichment");
   app.add_option("--strip-app-name-suffixes", raw.strip_suffixes, "suffixes cut from app names (comma list), e.g. -venerable,-blue,-green")->envname("STRIP_APP_NAME_SUFFIXES")->group("Enrichment");
