@@ -229,3 +229,38 @@ TEST_CASE("spool end to end: kill -9 while spooling, a torn record; the next sta
   CHECK(d.in_order);
   sim2.stop();
 }
+
+TEST_CASE("spool end to end: /health stays ok while a down drain spools with room, and says degraded past 80 %") {
+  constexpr std::uint64_t kTotal = 12000;  // about 8 MiB of frames into a 4 MiB spool
+  cfsim::Simulator sim(log_stream(kTotal, 600));
+  sim.start();
+  TempDir dir("nozzle-spool-health");
+  const std::uint16_t port = free_port(Protocol::Tcp);
+  const std::string drain = "syslog://127.0.0.1:" + std::to_string(port);
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--events", "LogMessage", "--drain", drain, "--spool-dir", (dir / "spool").string(),
+                           "--spool-max-bytes", "4MiB", "--health-drain-down", "1s", "--subscription-id", "spool-health"});
+  NozzleProcess nozzle(dir, args);
+  // Down for longer than --health-drain-down, the spool still under 80 %: not a reason to restart.
+  std::string health;
+  REQUIRE(wait_until([&] {
+    health = nozzle.get("/health");
+    const auto at = health.find("\"down_ms\":");
+    return at != std::string::npos && std::atol(health.c_str() + at + 10) > 2000;
+  }, 30s));
+  INFO(health);
+  const double spool_bytes = spool_metric(nozzle, "drain_spool_bytes", drain);
+  if (spool_bytes < 0.8 * 4 * 1024 * 1024) CHECK(health.find("\"status\":\"ok\"") != std::string::npos);
+  // Past 80 % of the spool: degraded, still not unhealthy.
+  CHECK(wait_until([&] {
+    health = nozzle.get("/health");
+    return health.find("\"status\":\"degraded\"") != std::string::npos;
+  }, 60s));
+  CHECK(health.find("\"degraded\":true") != std::string::npos);
+  // And the spool stayed in its bound, dropping the oldest, counted.
+  CHECK(wait_until([&] { return spool_metric(nozzle, "drain_dropped_total", drain + "\",reason=\"spool_full") > 0; }, 60s));
+  CHECK(spool_metric(nozzle, "drain_spool_bytes", drain) <= 4 * 1024 * 1024);
+  ::kill(nozzle.process->pid(), SIGTERM);
+  CHECK(nozzle.process->wait_exit(20s));
+  sim.stop();
+}
