@@ -10,6 +10,7 @@
 #include "support/certs.h"
 #include "support/ports.h"
 #include "support/sink.h"
+#include "support/test_drains.h"
 #include "support/wait.h"
 #include "syslog/drain_pool.h"
 #include "syslog/drain_url.h"
@@ -20,23 +21,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A small, valid RFC 5424 message carrying its sequence number.
-std::string message(int seq, std::size_t padding = 0) {
-  return "<13>1 2026-11-20T10:00:00.000000Z 10.0.0.5 vcap.rep 42 LogMessage "
-         "[instance@47450 director=\"\" deployment=\"cf\" group=\"diego-cell\" az=\"z1\" id=\"0\"] "
-         "{\"seq\":" + std::to_string(seq) + ",\"msg\":\"" + std::string(padding, 'x') + "\"}\n";
-}
+std::string message(int seq, std::size_t padding = 0) { return numbered_message(seq, padding); }
 
-DrainConfig drain(const std::string& url) {
-  auto r = parse_drain_url(url);
-  INFO(url << ": " << (r.errors.empty() ? "" : r.errors.front()));
-  REQUIRE(r.config.has_value());
-  DrainConfig c = *r.config;
-  c.backoff_initial = 100ms;
-  c.backoff_max = 400ms;
-  c.connect_timeout = 3000ms;
-  return c;
-}
+DrainConfig drain(const std::string& url) { return fast_drain(url); }
 
 std::string tls_url(std::uint16_t port, const std::string& host = "127.0.0.1") {
   return "syslog-tls://" + host + ":" + std::to_string(port) + "?ca=" + test_certs().ca.string();

@@ -15,6 +15,7 @@
 #include "support/ports.h"
 #include "support/sink.h"
 #include "support/temp_dir.h"
+#include "support/test_drains.h"
 #include "support/wait.h"
 #include "syslog/drain_pool.h"
 #include "syslog/drain_url.h"
@@ -26,21 +27,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string message(int seq, std::size_t padding = 0) {
-  return "<13>1 2026-11-20T10:00:00.000000Z 10.0.0.5 vcap.rep 42 LogMessage "
-         "[instance@47450 director=\"\" deployment=\"cf\" group=\"diego-cell\" az=\"z1\" id=\"0\"] "
-         "{\"seq\":" + std::to_string(seq) + ",\"msg\":\"" + std::string(padding, 'x') + "\"}\n";
-}
+std::string message(int seq, std::size_t padding = 0) { return numbered_message(seq, padding); }
 
 // A drain whose memory queue holds little (256 KiB), so that an outage reaches the spool.
 DrainConfig spooling_drain(const std::string& url, const fs::path& spool) {
-  auto r = parse_drain_url(url);
-  INFO(url << ": " << (r.errors.empty() ? "" : r.errors.front()));
-  REQUIRE(r.config.has_value());
-  DrainConfig c = *r.config;
-  c.backoff_initial = 100ms;
-  c.backoff_max = 400ms;
-  c.connect_timeout = 3000ms;
+  DrainConfig c = fast_drain(url);
   c.queue_max_bytes = 256u << 10;
   c.spool.dir = spool.string();
   c.spool.segment_bytes = 256u << 10;
@@ -235,12 +226,7 @@ TEST_CASE("at-least-once: the batch in flight when the receiver goes is written 
   SyslogSink first({.tcp = true});
   const std::uint16_t port = first.tcp_port();
   DrainPool pool;
-  auto r = parse_drain_url(tcp_url(port) + "?delivery=at-least-once");
-  REQUIRE(r.config.has_value());
-  DrainConfig cfg = *r.config;
-  cfg.backoff_initial = 100ms;
-  cfg.backoff_max = 400ms;
-  Drain& d = pool.add(cfg);
+  Drain& d = pool.add(fast_drain(tcp_url(port) + "?delivery=at-least-once"));
   pool.start();
   auto& c = d.counters();
   constexpr int kFrames = 30000;

@@ -84,6 +84,29 @@ double spool_metric(const NozzleProcess& n, const std::string& name, const std::
   return NozzleProcess::metric(n.get("/metrics"), name + "{drain=\"" + drain + "\"}");
 }
 
+// The next start of a nozzle on the same spool, with a cf-sim whose one envelope is filtered
+// out: whatever reaches the receiver comes from the spool.
+struct NextStart {
+  NextStart(const TempDir& dir, const std::string& drain, const std::string& subscription)
+      : sim(log_stream(1, 0)) {
+    sim.start();
+    auto args = sim_args(sim);
+    args.insert(args.end(), {"--events", "Error", "--drain", drain, "--spool-dir", (dir / "spool").string(),
+                             "--subscription-id", subscription});
+    nozzle = std::make_unique<NozzleProcess>(dir, args);
+  }
+  ~NextStart() { sim.stop(); }
+  // SIGTERM; true when it exited 0 in time.
+  bool stop() {
+    ::kill(nozzle->process->pid(), SIGTERM);
+    return nozzle->process->wait_exit(20s) && nozzle->process->exit_code() == 0;
+  }
+  double metric(const std::string& sample) const { return NozzleProcess::metric(nozzle->get("/metrics"), sample); }
+
+  cfsim::Simulator sim;
+  std::unique_ptr<NozzleProcess> nozzle;
+};
+
 }  // namespace
 
 TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelopes/s, every envelope arrives in order") {
@@ -156,26 +179,16 @@ TEST_CASE("spool end to end: SIGTERM while the drain is down with 100,000 frames
   sim.stop();
 
   // The next start: no firehose traffic left, the receiver back.
-  cfsim::Simulator sim2(log_stream(1, 0));
-  sim2.start();
-  auto args2 = sim_args(sim2);
-  // Its one LogMessage is filtered out: what arrives comes from the spool.
-  args2.insert(args2.end(), {"--events", "Error", "--drain", drain, "--spool-dir", (dir / "spool").string(),
-                             "--subscription-id", "spool-restart"});
   SyslogSink sink({.tcp = true, .port = port});
-  NozzleProcess again(dir, args2);
+  NextStart again(dir, drain, "spool-restart");
   CHECK(sink.wait_frames(kTotal, 60s));
-  const std::string metrics = again.get("/metrics");
-  INFO(metrics);
-  CHECK(NozzleProcess::metric(metrics, "drain_recovered_frames_total{drain=\"" + drain + "\"}") == kTotal);
-  ::kill(again.process->pid(), SIGTERM);
-  CHECK(again.process->wait_exit(20s));
+  CHECK(again.metric("drain_recovered_frames_total{drain=\"" + drain + "\"}") == kTotal);
+  CHECK(again.stop());
   const Delivery d = check_delivery(seqs_of(sink.raw_messages()), kTotal);
   CHECK(d.missing == 0);
   CHECK(d.duplicates == 0);
   INFO(d.first_inversion);
   CHECK(d.in_order);
-  sim2.stop();
 }
 
 TEST_CASE("spool end to end: kill -9 while spooling, a torn record; the next start delivers every intact one") {
@@ -208,26 +221,17 @@ TEST_CASE("spool end to end: kill -9 while spooling, a torn record; the next sta
   REQUIRE(!last.empty());
   std::ofstream(last, std::ios::app | std::ios::binary).write("\x30\x00\x00\x00\x11\x22\x33\x44<14>1 2026", 18);
 
-  cfsim::Simulator sim2(log_stream(1, 0));
-  sim2.start();
-  auto args2 = sim_args(sim2);
-  args2.insert(args2.end(), {"--events", "Error", "--drain", drain, "--spool-dir", (dir / "spool").string(),
-                             "--subscription-id", "spool-kill"});
   SyslogSink sink({.tcp = true, .port = port});
-  NozzleProcess again(dir, args2);
+  NextStart again(dir, drain, "spool-kill");
   CHECK(sink.wait_frames(static_cast<std::uint64_t>(spooled), 60s));
-  const std::string metrics = again.get("/metrics");
-  INFO(metrics);
-  CHECK(NozzleProcess::metric(metrics, "drain_recovered_frames_total{drain=\"" + drain + "\"}") == spooled);
-  CHECK(NozzleProcess::metric(metrics, "drain_dropped_total{drain=\"" + drain + "\",reason=\"spool_corrupt\"}") == 1);
-  ::kill(again.process->pid(), SIGTERM);
-  CHECK(again.process->wait_exit(20s));
+  CHECK(again.metric("drain_recovered_frames_total{drain=\"" + drain + "\"}") == spooled);
+  CHECK(again.metric("drain_dropped_total{drain=\"" + drain + "\",reason=\"spool_corrupt\"}") == 1);
+  CHECK(again.stop());
   const Delivery d = check_delivery(seqs_of(sink.raw_messages()), 0);
   CHECK(d.unique == static_cast<std::size_t>(spooled));
   CHECK(d.duplicates == 0);
   INFO(d.first_inversion);
   CHECK(d.in_order);
-  sim2.stop();
 }
 
 TEST_CASE("spool end to end: /health stays ok while a down drain spools with room, and says degraded past 80 %") {

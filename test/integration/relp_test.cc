@@ -11,6 +11,7 @@
 
 #include "support/certs.h"
 #include "support/rsyslog.h"
+#include "support/test_drains.h"
 #include "support/wait.h"
 #include "syslog/drain_pool.h"
 #include "syslog/drain_url.h"
@@ -32,13 +33,7 @@ DrainConfig relp_drain(bool tls, const Rsyslog& rsyslog) {
                                     "?ca=" + test_certs().ca.string() + "&cert=" + test_certs().client.cert.string() +
                                     "&key=" + test_certs().client.key.string()
                               : "relp://127.0.0.1:" + std::to_string(rsyslog.relp_port());
-  auto r = parse_drain_url(url);
-  INFO(url << ": " << (r.errors.empty() ? "" : r.errors.front()));
-  REQUIRE(r.config.has_value());
-  DrainConfig c = *r.config;
-  c.backoff_initial = 100ms;
-  c.backoff_max = 400ms;
-  c.connect_timeout = 3000ms;
+  DrainConfig c = fast_drain(url);
   c.queue_max_frames = 300000;
   return c;
 }
