@@ -92,7 +92,7 @@ TEST_CASE("cf-sim firehose: filter-type=logs and metrics split the types") {
   CHECK(seqs.size() == 1000);  // different filter-types are different groups: together, all
 }
 
-TEST_CASE("cf-sim firehose: one subscription id shards; another id gets everything") {
+TEST_CASE("cf-sim firehose: one subscription id shards, another id gets everything") {
   cfsim::Simulator sim(opts(20000));
   sim.start();
   const auto t = "bearer " + token(sim);

@@ -159,7 +159,7 @@ TEST_CASE("a receiver whose certificate does not verify is refused with a clear 
   }
 }
 
-TEST_CASE("a receiver that never reads fills its queue; drops are counted and other drains keep flowing") {
+TEST_CASE("a receiver that never reads fills its queue, drops are counted and other drains keep flowing") {
   SyslogSink stalled({.tcp = false, .tls = true, .stall = true});
   SyslogSink healthy({.tcp = false, .tls = true});
   DrainPool pool;
@@ -214,7 +214,7 @@ TEST_CASE("a write that takes longer than its deadline counts the batch and reco
   check_accounting(c);
 }
 
-TEST_CASE("UDP: one datagram per message; sends refused by the kernel are counted") {
+TEST_CASE("UDP: one datagram per message, sends refused by the kernel are counted") {
   SyslogSink sink({.tcp = false, .udp = true});
   DrainPool pool;
   Drain& d = pool.add(drain("syslog-udp://127.0.0.1:" + std::to_string(sink.udp_port())));

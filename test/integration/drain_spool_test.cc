@@ -132,7 +132,7 @@ TEST_CASE("spool: frames held at shutdown while the receiver is down go out afte
   CHECK(sink.raw_messages() == expected(0, kFrames, 20));
 }
 
-TEST_CASE("spool: when full, the oldest frames go, counted exactly; the newest arrive in order") {
+TEST_CASE("spool: when full, the oldest frames go, counted exactly, the newest arrive in order") {
   TempDir dir("spool");
   const std::uint16_t port = free_port(Protocol::Tcp);
   DrainPool pool;

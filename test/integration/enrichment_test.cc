@@ -162,7 +162,7 @@ TEST_CASE("enrichment: tagged envelopes cause no Cloud Controller request at all
   CHECK(r.sim.counters().cc_requests() == 0);
 }
 
-TEST_CASE("enrichment: Cloud Controller down at start: the stream flows unenriched and counted; names once it is back") {
+TEST_CASE("enrichment: Cloud Controller down at start: the stream flows unenriched and counted, names once it is back") {
   Rig r(50);
   r.sim.set_faults(cfsim::FaultSettings{.cc_down_for = 3000ms});
   const auto t0 = Clock::now();
@@ -250,7 +250,7 @@ TEST_CASE("enrichment: a rename in cf-sim shows within one pull time") {
   CHECK(took <= 1250ms + 400ms);
 }
 
-TEST_CASE("enrichment: restart with a snapshot enriches at once with zero requests; a corrupt one is ignored") {
+TEST_CASE("enrichment: restart with a snapshot enriches at once with zero requests, a corrupt one is ignored") {
   const std::string file = "/tmp/nozzle-enrichment-" + std::to_string(::getpid()) + ".snapshot";
   Rig r(300);
   r.options.cache.cache_file = file;

@@ -335,7 +335,7 @@ TEST_CASE("tokens that expire mid-stream are renewed ahead of time and the strea
   sim.stop();
 }
 
-TEST_CASE("malformed frames and batches are counted and skipped; the rest is delivered") {
+TEST_CASE("malformed frames and batches are counted and skipped, the rest is delivered") {
   constexpr std::uint64_t kTotal = 3000;
   cfsim::SimulatorOptions o = sim_options(kTotal);
   o.workload.malformed_share = 0.05;

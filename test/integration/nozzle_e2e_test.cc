@@ -260,7 +260,7 @@ TEST_CASE("bad configuration exits 2 and lists every problem with its flag and e
   }
 }
 
-TEST_CASE("--help explains every option with its env var and default; --check-config validates") {
+TEST_CASE("--help explains every option with its env var and default, --check-config validates") {
   TempDir dir("nozzle-help");
   const RunResult help = run({NOZZLE_SYSLOG_NOZZLE, "--help"}, dir.path());
   CHECK(help.exit_code == 0);

@@ -115,7 +115,7 @@ TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelop
   sim.start();
   // Direct mode: rsyslog writes each message in its input's thread, so the file keeps the order
   // of the connection (its default queue's workers may reorder).
-  Rsyslog rsyslog({.tls = true, .tcp = false, .direct_queue = true});
+  Rsyslog rsyslog({.tls = true, .tcp = false, .direct_queue = true, .raw_only = true});
   TempDir dir("nozzle-outage");
   const std::string drain = "syslog-tls://localhost:" + std::to_string(rsyslog.tls_port());
   auto args = sim_args(sim);
@@ -153,7 +153,7 @@ TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelop
   sim.stop();
 }
 
-TEST_CASE("spool end to end: SIGTERM while the drain is down with 100,000 frames held; the next start delivers them") {
+TEST_CASE("spool end to end: SIGTERM while the drain is down with 100,000 frames held, the next start delivers them") {
   constexpr std::uint64_t kTotal = 100000;
   cfsim::Simulator sim(log_stream(kTotal, 0));
   sim.start();
@@ -191,7 +191,7 @@ TEST_CASE("spool end to end: SIGTERM while the drain is down with 100,000 frames
   CHECK(d.in_order);
 }
 
-TEST_CASE("spool end to end: kill -9 while spooling, a torn record; the next start delivers every intact one") {
+TEST_CASE("spool end to end: kill -9 while spooling, a torn record, the next start delivers every intact one") {
   constexpr std::uint64_t kTotal = 50000;
   cfsim::Simulator sim(log_stream(kTotal, 0));
   sim.start();

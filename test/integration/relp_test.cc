@@ -91,7 +91,7 @@ TEST_CASE("RELP: rsyslog's imrelp receives every frame as sent, each acknowledge
 TEST_CASE("RELP: kill -9 of rsyslog mid-stream of 200,000 frames and a restart lose nothing") {
   for (const bool tls : {false, true}) {
     INFO(std::string(tls ? "relp-tls" : "relp"));
-    Rsyslog rsyslog({.tls = false, .tcp = false, .relp = !tls, .relp_tls = tls, .direct_queue = true});
+    Rsyslog rsyslog({.tls = false, .tcp = false, .relp = !tls, .relp_tls = tls, .direct_queue = true, .raw_only = true});
     DrainPool pool;
     Drain& d = pool.add(relp_drain(tls, rsyslog));
     pool.start();

@@ -171,7 +171,7 @@ TEST_CASE("TlsChannel: under TLS 1.3 a client certificate refused after our hand
   CHECK(sink.wait_frames(1));
 }
 
-TEST_CASE("TlsChannel: a receiver that goes away ends the read; a closed socket ends every operation") {
+TEST_CASE("TlsChannel: a receiver that goes away ends the read, a closed socket ends every operation") {
   SyslogSink sink({.tcp = false, .tls = true});
   Client c({.ca_file = test_certs().ca.string()}, sink.tls_port());
   REQUIRE(!c.handshake());

@@ -18,7 +18,7 @@ cfapi::UaaConfig uaa(const cfsim::Simulator& sim) {
 }
 }  // namespace
 
-TEST_CASE("token provider: the refresher renews ahead of expiry; current() never waits") {
+TEST_CASE("token provider: the refresher renews ahead of expiry, current() never waits") {
   cfsim::SimulatorOptions o;
   o.uaa.expires_in_seconds = 1;  // renewed at half its life
   cfsim::Simulator sim(o);

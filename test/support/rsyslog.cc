@@ -56,11 +56,11 @@ std::string make_config(const RsyslogOptions& options, const TempDir& dir, const
   c += "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n";
   c += kFieldsTemplate;
   // Inputs feed their own ruleset, so rsyslog's internal messages never reach the outputs.
-  c += "ruleset(name=\"received\") {\n"
-       "  action(type=\"mmpstrucdata\" sd_name.lowercase=\"off\")\n"
-       "  action(type=\"omfile\" file=" + quoted(dir / "raw.log") + " template=\"raw\")\n"
-       "  action(type=\"omfile\" file=" + quoted(dir / "fields.jsonl") + " template=\"fields\")\n"
-       "}\n";
+  c += "ruleset(name=\"received\") {\n";
+  if (!options.raw_only) c += "  action(type=\"mmpstrucdata\" sd_name.lowercase=\"off\")\n";
+  c += "  action(type=\"omfile\" file=" + quoted(dir / "raw.log") + " template=\"raw\")\n";
+  if (!options.raw_only) c += "  action(type=\"omfile\" file=" + quoted(dir / "fields.jsonl") + " template=\"fields\")\n";
+  c += "}\n";
   if (options.tls) {
     c += "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + std::to_string(ports.tls) + "\" listenPortFileName=" + quoted(dir / "tls.port") +
          " ruleset=\"received\" SupportOctetCountedFraming=\"on\"\n"

@@ -107,7 +107,7 @@ TEST_CASE("cf-sim CC: single app, 404 CF-ResourceNotFound after delete, renames 
   CHECK(std::string(d["errors"][0]["detail"].GetString()) == "App not found");
 }
 
-TEST_CASE("cf-sim CC: bad queries are 400 CF-BadQueryParameter; bad tokens 401") {
+TEST_CASE("cf-sim CC: bad queries are 400 CF-BadQueryParameter, bad tokens 401") {
   Fixture f;
   for (const char* target : {"/v3/apps?per_page=5001", "/v3/apps?per_page=0", "/v3/apps?page=0",
                              "/v3/apps?include=droplet", "/v3/apps?bogus=1", "/v3/spaces?include=space"}) {

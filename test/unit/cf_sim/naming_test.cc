@@ -19,7 +19,7 @@ TEST_CASE("cf-sim naming: guids follow the documented rule and parse back") {
   CHECK(cfsim::parse_org_guid(cfsim::org_guid(9)) == 9u);
 }
 
-TEST_CASE("cf-sim foundation: apps spread over spaces, spaces over orgs; rename, delete, add") {
+TEST_CASE("cf-sim foundation: apps spread over spaces, spaces over orgs, rename, delete, add") {
   cfsim::Foundation f({.orgs = 2, .spaces = 3, .apps = 7, .opted_out_share = 0.5});
   const auto app5 = f.find_app(cfsim::app_guid(0, 2, 5));  // app 5 -> space 2 -> org 0
   REQUIRE(app5.has_value());

@@ -275,7 +275,7 @@ TEST_CASE("app cache: a steady stream of misses does not starve the warm-up") {
   CHECK(cc.by_guid_calls.size() >= 3);
 }
 
-TEST_CASE("app cache: bounded entries; the least recently seen go first") {
+TEST_CASE("app cache: bounded entries, the least recently seen go first") {
   FakeAppSource cc;
   cc.add(0, 100);
   ManualClock clock;

@@ -65,7 +65,7 @@ TEST_CASE("cc client: a /v3/apps page joins included spaces and orgs and reads t
   CHECK(page->next_url == "https://api.example.com/v3/apps?page=2&per_page=2&include=space.organization");
 }
 
-TEST_CASE("cc client: the last page has no next; broken bodies are errors") {
+TEST_CASE("cc client: the last page has no next, broken bodies are errors") {
   auto last = parse_apps_page(R"({"pagination":{"next":null},"resources":[]})");
   REQUIRE(last);
   CHECK(last->next_url.empty());
@@ -93,7 +93,7 @@ TEST_CASE("cc client: guid keys parse either case and print lowercase") {
   CHECK(GuidKeyHash{}(*k) != GuidKeyHash{}(*GuidKey::parse("0000000a-00b1-4000-a000-00000000c0ff")));
 }
 
-TEST_CASE("cc client: the rate limiter spaces requests 1/rps apart; 0 is unlimited") {
+TEST_CASE("cc client: the rate limiter spaces requests 1/rps apart, 0 is unlimited") {
   RateLimiter limit(4);
   const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
   CHECK(limit.ready(t0));

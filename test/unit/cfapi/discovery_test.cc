@@ -6,7 +6,7 @@
 
 using namespace nozzle::cfapi;
 
-TEST_CASE("API root links give uaa, logging and log_stream; null links are skipped") {
+TEST_CASE("API root links give uaa, logging and log_stream, null links are skipped") {
   const char* root = R"({"links":{"self":{"href":"https://api.sys"},
     "uaa":{"href":"https://uaa.sys/"},"login":{"href":"https://login.sys"},
     "logging":{"href":"wss://doppler.sys:443"},"log_cache":null,

@@ -44,7 +44,7 @@ TEST_CASE("quiescent reclaimer: a participant that has not passed a quiescent po
   CHECK(alive == 0);
 }
 
-TEST_CASE("quiescent reclaimer: a participant that leaves holds nothing back; one that joins late sees no old object") {
+TEST_CASE("quiescent reclaimer: a participant that leaves holds nothing back, one that joins late sees no old object") {
   int alive = 0;
   QuiescentReclaimer r;
   auto a = std::make_unique<QuiescentReclaimer::Participant>(r);

@@ -121,7 +121,7 @@ TEST_CASE("ingest: wanted counters go on to the handler after the loss check") {
   }
 }
 
-TEST_CASE("ingest: frames are counted; what does not decode is counted as invalid and skipped") {
+TEST_CASE("ingest: frames are counted, what does not decode is counted as invalid and skipped") {
   SourceConfig config;
   SourceCounters counters;
   Recorder rec;

@@ -144,7 +144,7 @@ TEST_CASE("enricher: held envelopes go out without names after the enrich wait, 
   CHECK(r.out.back().app_name == "app-3");
 }
 
-TEST_CASE("enricher: the hold is bounded in bytes; past it envelopes go out at once") {
+TEST_CASE("enricher: the hold is bounded in bytes, past it envelopes go out at once") {
   Rig r;
   r.options.hold_bytes = 3 * CachingEnricher::estimated_bytes(Envelope{}) + 200;
   r.start();
@@ -234,7 +234,7 @@ TEST_CASE("enricher: apps Cloud Controller does not know go out without names, o
   CHECK(d.counters.dropped_missing.get() == 1);
 }
 
-TEST_CASE("enricher: flush sends everything held; a bad app id goes out without names") {
+TEST_CASE("enricher: flush sends everything held, a bad app id goes out without names") {
   Rig r;
   r.start();
   r.log(3, "a");

@@ -133,7 +133,7 @@ TEST_CASE("pipeline: each drain gets only the event types of its events=") {
   CHECK(counters.drain_filtered.get() == 1);
 }
 
-TEST_CASE("pipeline: orgs= takes an org's name or guid; platform envelopes pass; an unknown org does not") {
+TEST_CASE("pipeline: orgs= takes an org's name or guid, platform envelopes pass, an unknown org does not") {
   RecordingDrain by_name, by_guid, all_orgs;
   const auto formatters = pcf_and_cf();
   const std::vector<Route> routes{Route{&by_name, EventSet::all(), {"org-a"}, 0},
@@ -156,7 +156,7 @@ TEST_CASE("pipeline: orgs= takes an org's name or guid; platform envelopes pass;
   CHECK(counters.drain_filtered.get() == 4);  // b and unknown for by_name; a and unknown for by_guid
 }
 
-TEST_CASE("pipeline: drains with one format share one formatting; another format gets its own") {
+TEST_CASE("pipeline: drains with one format share one formatting, another format gets its own") {
   RecordingDrain pcf1, pcf2, cf;
   const auto formatters = pcf_and_cf();
   const std::vector<Route> routes{Route{&pcf1, EventSet::all(), {}, 0}, Route{&cf, EventSet::all(), {}, 1},

@@ -9,7 +9,7 @@
 using nozzle::AppInfo;
 using nozzle::org_selected;
 
-TEST_CASE("org rule: a name or a guid selects; platform envelopes pass; an unknown org fails closed") {
+TEST_CASE("org rule: a name or a guid selects, platform envelopes pass, an unknown org fails closed") {
   const std::vector<std::string> orgs{"org-a", "0000000b-0000-4000-8000-000000000000"};
   const std::string_view app = "0000000a-0001-4000-a000-000000000001";
   CHECK(org_selected(orgs, app, "org-a", "0000000a-0000-4000-8000-000000000000"));
