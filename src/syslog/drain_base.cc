@@ -234,11 +234,15 @@ bool DrainBase::batch_failed(FrameBatch& batch, DropReason reason) {
 
 void DrainBase::batch_resending(const FrameBatch& batch) { counters_.resent.add(batch.frames()); }
 
-void DrainBase::spill_for_shutdown(FrameBatch& kept) {
+void DrainBase::spill_for_shutdown(FrameBatch& kept, std::size_t delivered) {
   if (!kept.empty()) {
     if (batch_from_spool_) {
-      // Still on disk: the next start reads it again.
-      spool_->rewind();
+      // Still on disk: the next start reads it again, all but what was delivered.
+      if (delivered > 0) {
+        spool_->commit_first(delivered);
+      } else {
+        spool_->rewind();
+      }
       counters_.queued_frames.add(-static_cast<std::int64_t>(kept.frames()));
       counters_.queued_bytes.add(-static_cast<std::int64_t>(kept.bytes.size()));
       batch_from_spool_ = false;

@@ -69,7 +69,9 @@ class DrainBase : public Drain {
   // above its high-water mark. Called on every spool tick and before each write.
   void spill(bool ready);
   // At the shutdown deadline: what a kept batch and the queue still hold goes to the spool.
-  void spill_for_shutdown(FrameBatch& kept);
+  // `delivered` frames of the kept batch's beginning were already delivered and removed from it
+  // (RELP: acknowledged); a batch read from the spool is committed up to them.
+  void spill_for_shutdown(FrameBatch& kept, std::size_t delivered = 0);
   [[nodiscard]] bool spooling() const { return spool_ != nullptr; }
   // How often the transport calls spill() while it has a spool.
   static constexpr std::chrono::milliseconds kSpoolTick{100};

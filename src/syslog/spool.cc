@@ -383,6 +383,14 @@ void Spool::rewind() {
   read_index_ = 0;
 }
 
+void Spool::commit_first(std::size_t frames) {
+  rewind();
+  FrameBatch skipped;
+  SpoolLoss ignored;  // these records were read whole a moment ago
+  for (std::size_t i = 0; i < frames && read(skipped, 0, ignored) > 0; ++i) skipped.clear();
+  commit();
+}
+
 void Spool::save_cursor(std::uint64_t seq, std::uint64_t offset) {
   // Written in place: a torn write is caught at the next start, which then sends again.
   char text[48];

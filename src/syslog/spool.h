@@ -68,6 +68,9 @@ class Spool {
   // Everything read since the last commit will be read again (at shutdown, when a batch read
   // from the spool could not be delivered: it stays on disk for the next start).
   void rewind();
+  // Of what was read since the last commit, the first `frames` were delivered: they are
+  // consumed, and the rest will be read again (RELP: a batch acknowledged in part).
+  void commit_first(std::size_t frames);
 
   // Flushes the segment being written to the disk (fdatasync).
   void sync();

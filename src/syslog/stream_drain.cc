@@ -392,14 +392,15 @@ void StreamDrain::finish() {
   if (!finished_) {
     finished_ = true;
     // A kept batch and the queue go to the spool when there is one, else count as dropped.
-    if (relp_ && acked_frames_ > 0 && !batch_.empty()) {
+    const std::size_t delivered = batch_.empty() ? 0 : acked_frames_;
+    if (delivered > 0) {
       // Only what was not acknowledged is left to keep.
       batch_.bytes.erase(0, acked_bytes_);
-      batch_.lengths.erase(batch_.lengths.begin(), batch_.lengths.begin() + static_cast<std::ptrdiff_t>(acked_frames_));
+      batch_.lengths.erase(batch_.lengths.begin(), batch_.lengths.begin() + static_cast<std::ptrdiff_t>(delivered));
     }
     acked_frames_ = acked_bytes_ = sent_frames_ = sent_bytes_ = resend_until_ = 0;
     counters_.relp_in_flight.set(0);
-    spill_for_shutdown(batch_);
+    spill_for_shutdown(batch_, delivered);
     ack_timer_.cancel();
     op_timer_.cancel();
     spool_timer_.cancel();

@@ -242,3 +242,23 @@ TEST_CASE("spool: a write that fails counts the frames it could not keep") {
   fs::remove(next);
   CHECK(drain_all(spool, loss) == range(0, 3));
 }
+
+TEST_CASE("spool: commit_first consumes what was delivered of a read, and the rest is read again, across a restart") {
+  SpoolDir dir;
+  {
+    Spool spool(small(dir.path));
+    SpoolLoss loss;
+    REQUIRE(spool.open(loss) == "");
+    REQUIRE(spool.append(frames(0, 30), loss) == "");
+    FrameBatch b;
+    while (b.frames() < 20 && spool.read(b, 1000, loss) > 0) {
+    }
+    REQUIRE(b.frames() >= 20);
+    spool.commit_first(7);  // frames 0..6 acknowledged, the rest of the batch not
+    CHECK(spool.frames() == 23);
+  }
+  Spool again(small(dir.path));
+  SpoolLoss loss;
+  REQUIRE(again.open(loss) == "");
+  CHECK(drain_all(again, loss) == range(7, 23));
+}
