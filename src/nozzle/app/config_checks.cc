@@ -100,6 +100,25 @@ std::string legacy_drain_url(const RawOptions& raw, std::vector<std::string>& er
   return query.empty() ? url : url + "?" + query;
 }
 
+// Splits a --drain or DRAINS value into URLs: at whitespace, and at a comma only where a new
+// URL starts after it ("SCHEME://"), so that lists inside a URL (orgs=a,b) stay whole.
+std::vector<std::string> split_drain_urls(std::string_view text) {
+  std::vector<std::string> out;
+  for (const std::string& word : split_list(text, " \t\n")) {
+    std::size_t start = 0;
+    for (std::size_t comma = word.find(','); comma != std::string::npos; comma = word.find(',', comma + 1)) {
+      std::size_t p = comma + 1;
+      while (p < word.size() && ((word[p] >= 'a' && word[p] <= 'z') || word[p] == '-')) ++p;
+      if (p > comma + 1 && word.compare(p, 3, "://") == 0) {
+        if (comma > start) out.push_back(word.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
+    if (start < word.size()) out.push_back(word.substr(start));
+  }
+  return out;
+}
+
 // A drain's own folder below --spool-dir: its name with every character but [A-Za-z0-9.-]
 // replaced, e.g. "syslog-tls_logs.example.com_6514".
 std::string spool_folder_name(const std::string& drain_name) {
@@ -149,7 +168,7 @@ void drains(const RawOptions& raw, Config& c, std::vector<std::string>& errors) 
 
   std::vector<std::pair<std::string, std::string>> urls;  // url, where it came from
   for (const std::string& d : raw.drains) {
-    for (std::string& u : split_list(d, " ,\n")) urls.emplace_back(std::move(u), "--drain / DRAINS");
+    for (std::string& u : split_drain_urls(d)) urls.emplace_back(std::move(u), "--drain / DRAINS");
   }
   if (!raw.syslog_server.empty()) {
     const std::string u = legacy_drain_url(raw, errors);

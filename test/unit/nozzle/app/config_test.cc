@@ -224,3 +224,27 @@ TEST_CASE("spool: a folder shared by two drains, one that cannot be created, and
   CHECK(out.find("--spool-fsync / SPOOL_FSYNC: 'sometimes' is not one of never, segment, always") != std::string::npos);
   CHECK(out.find("--delivery / DELIVERY: 'twice' is not one of at-most-once, at-least-once") != std::string::npos);
 }
+
+TEST_CASE("lists inside a drain URL stay whole, with --drain and in DRAINS, which splits at a comma only before a new URL") {
+  auto args = kMinimal;
+  args.resize(6);
+  args.insert(args.end(), {"--drain", "syslog://a:514?orgs=org-a,org-b&events=LogMessage,Error"});
+  auto r = parse(args);
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  REQUIRE(r.config.drains.size() == 1);
+  CHECK(r.config.drains[0].orgs == std::vector<std::string>{"org-a", "org-b"});
+  CHECK(r.config.drains[0].events.contains(EventType::Error));
+
+  EnvGuard env;
+  env.set("DRAINS", "syslog://a:514?orgs=x,y,relp-tls://b?ca=/etc/hosts,syslog-udp://c:514 syslog://d?orgs=z");
+  args.resize(6);
+  r = parse(args);
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  REQUIRE(r.config.drains.size() == 4);
+  CHECK(r.config.drains[0].orgs == std::vector<std::string>{"x", "y"});
+  CHECK(r.config.drains[1].transport == syslog::Transport::RelpTls);
+  CHECK(r.config.drains[2].transport == syslog::Transport::Udp);
+  CHECK(r.config.drains[3].orgs == std::vector<std::string>{"z"});
+}
