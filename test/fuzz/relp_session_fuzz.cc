@@ -32,8 +32,7 @@ Outcome run(std::string_view input, bool bytewise) {
     o.closed = o.closed || p.closed;
     o.failed = !p.error.empty();
     // Keep the window full so that answers have frames to acknowledge.
-    while (s.is_open() && s.frame_syslog("<13>1 - - - - - x", out)) {
-    }
+    while (s.is_open() && s.frame_syslog("<13>1 - - - - - x", out)) {}
   };
   if (bytewise) {
     for (char c : input) feed(std::string_view(&c, 1));
