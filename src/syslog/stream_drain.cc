@@ -321,6 +321,10 @@ void StreamDrain::connection_lost(const ConnectionPtr& conn, const std::string& 
 
 void StreamDrain::schedule_reconnect() {
   if (finished_) return;
+  if (stopping_ && queue_.frames() == 0 && batch_.empty()) {
+    finish();  // lost while flushing for shutdown, and nothing is left to send
+    return;
+  }
   auto delay = backoff_.next();
   // While flushing for shutdown, a receiver that comes back must not find us asleep.
   if (stopping_) delay = std::min<std::chrono::milliseconds>(delay, std::chrono::milliseconds(250));
@@ -351,6 +355,10 @@ void StreamDrain::stop(std::chrono::steady_clock::time_point deadline, std::func
   });
   if (ready_) {
     write_next();  // flushes, and closes once the queue is empty
+  } else if (queue_.frames() == 0 && batch_.empty()) {
+    // Down with nothing in memory to send: no reason to connect, or to wait for a connection
+    // attempt, until the deadline. A spool keeps what it holds for the next start.
+    finish();
   } else if (!conn_) {
     retry_timer_.cancel();  // between attempts: try once more now, without waiting
   }
