@@ -110,7 +110,7 @@ def check_config(name, out_dir)
   env['CACHE_FILE'] = File.join(out_dir, 'app-cache') if env.key?('CACHE_FILE')
   out, status = Open3.capture2e({ 'PATH' => '/usr/bin:/bin' }.merge(env), NOZZLE, '--check-config', unsetenv_others: true)
   fail!("#{name}: syslog-nozzle --check-config exited #{status.exitstatus}:\n#{out}") unless status.success?
-  env
+  [env, out]
 end
 
 spec = YAML.safe_load(File.read(File.join(JOB_DIR, 'spec')))
@@ -211,17 +211,25 @@ Dir.mktmpdir('bosh-render') do |tmp|
   { 'defaults' => minimal, 'full' => full }.each do |name, properties|
     out = File.join(tmp, name)
     render_job(spec, properties, out)
-    env = check_config(name, out)
+    env, summary = check_config(name, out)
     key = File.join(out, 'config', 'certs', 'drain_client.key')
     if name == 'full'
       fail!('full: the drain key was not rendered') unless File.read(key).include?('PRIVATE KEY')
       fail!("full: DRAINS #{env['DRAINS']}") unless env['DRAINS'].include?("key=#{key}") && env['DRAINS'].include?('format=cf&events=LogMessage&ca=')
       fail!('full: EXTRA_FIELDS') unless env['EXTRA_FIELDS'] == 'env:prod,foundation:east'
       fail!('full: limits') unless YAML.safe_load(File.read(File.join(out, 'config', 'bpm.yml')))['processes'][0]['limits']['open_files'] == 100_000
+      fail!("full: STATS_ADDRESS #{env['STATS_ADDRESS']}") unless env['STATS_ADDRESS'] == '0.0.0.0:9090'
+      fail!("full: ENABLE_STATS_SERVER #{env['ENABLE_STATS_SERVER']}") unless env['ENABLE_STATS_SERVER'] == 'true'
     else
       fail!("defaults: DRAINS #{env['DRAINS']}") unless env['DRAINS'] == 'syslog-tls://logs.example.com:6514'
       fail!('defaults: CF_CA_CERT set without a certificate') if env.key?('CF_CA_CERT')
+      # The HTTP server on the VM's own address (the context's spec.ip), never 0.0.0.0, and
+      # /metrics and /stats/app off unless enabled.
+      fail!("defaults: STATS_ADDRESS #{env['STATS_ADDRESS']}, not the VM's own IP") unless env['STATS_ADDRESS'] == '10.0.0.5:8080'
+      fail!("defaults: ENABLE_STATS_SERVER #{env['ENABLE_STATS_SERVER']}") unless env['ENABLE_STATS_SERVER'] == 'false'
     end
+    want = name == 'full' ? 'http 0.0.0.0:9090: /health /metrics /stats/app' : 'http 10.0.0.5:8080: /health (/metrics and /stats/app off'
+    fail!("#{name}: --check-config says:\n#{summary}") unless summary.include?(want)
     pre_start = File.read(File.join(out, 'bin', 'pre-start'))
     fail!("#{name}: pre-start does not make the certificates 0600") unless pre_start.include?('chmod 0600')
     out_s, status = Open3.capture2e('bash', '-n', File.join(out, 'bin', 'pre-start'))

@@ -1,7 +1,8 @@
 # Checks manifest.yml (cf push): it parses as YAML, pushes the artifact with the binary
-# buildpack, runs two instances on one subscription id with a health check, names only
-# settings the nozzle knows (the env vars of `syslog-nozzle --help`) and every one of them (set,
-# or shown commented out), and `syslog-nozzle --check-config` accepts what it sets.
+# buildpack, runs two instances on one subscription id with a health check that reaches
+# /health, names only settings the nozzle knows (the env vars of `syslog-nozzle --help`) and
+# every one of them (set, or shown commented out), and `syslog-nozzle --check-config` accepts
+# what it sets.
 #
 #   ruby manifest_test.rb MANIFEST SYSLOG_NOZZLE_BINARY
 require 'open3'
@@ -46,7 +47,6 @@ fail!("settings the nozzle does not know: #{unknown.join(', ')}") unless unknown
 missing = known - env.keys - commented
 fail!("settings of the nozzle missing from the manifest: #{missing.join(', ')}") unless missing.empty?
 fail!('FIREHOSE_SUBSCRIPTION_ID must be set, so that the instances share it') if env['FIREHOSE_SUBSCRIPTION_ID'].to_s.empty?
-fail!('ENABLE_STATS_SERVER must be on for the http health check') if app['health-check-type'] == 'http' && env['ENABLE_STATS_SERVER'] != true
 env.each { |name, value| fail!("#{name}: no comment") unless text.match?(/^\s+#{name}: .*#/) }
 
 # cf push --var ...: the values a user gives; then the nozzle must accept the whole set.
@@ -61,5 +61,10 @@ Dir.mktmpdir('manifest') do |tmp|
   out, status = Open3.capture2e({ 'PATH' => '/usr/bin:/bin' }.merge(run_env), NOZZLE, '--check-config',
                                 unsetenv_others: true)
   fail!("--check-config exited #{status.exitstatus}:\n#{out}") unless status.success?
+  # The http health check connects to the container's address on $PORT: /health is served
+  # whatever ENABLE_STATS_SERVER says, on 0.0.0.0:$PORT unless STATS_ADDRESS names another host.
+  if app['health-check-type'] == 'http'
+    fail!("the health check's /health is not on 0.0.0.0:$PORT:\n#{out}") unless out.include?('http 0.0.0.0:8080: /health')
+  end
 end
 puts "manifest_test: ok (#{env.size} settings set, #{commented.size} shown commented, of #{known.size} the nozzle knows)"

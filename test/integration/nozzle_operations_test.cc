@@ -1,5 +1,6 @@
-// The syslog-nozzle binary as an operator runs it: how fast it stops. cf-sim -> syslog-nozzle
-// -> a drain that is down, with real processes, sockets and signals.
+// The syslog-nozzle binary as an operator runs it: how fast it stops, and what its HTTP server
+// shows to whom. cf-sim -> syslog-nozzle -> a drain that is down, with real processes, sockets
+// and signals.
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -8,10 +9,12 @@
 
 #include <stdexcept>
 
+#include "cfapi/http_client.h"
 #include "simulator.h"
 #include "support/certs.h"
 #include "support/nozzle_process.h"
 #include "support/ports.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -107,5 +110,71 @@ TEST_CASE("SIGTERM with a drain down and nothing queued: exit at once, not after
   INFO("exit took " << took.count() << " ms after SIGTERM");
   CHECK(exited);
   CHECK(nozzle.process->exit_code() == 0);
+  sim.stop();
+}
+
+// /metrics and /stats/app tell whoever reaches the port about every app and the traffic of the
+// foundation: off unless asked for. /health is always there, for the platform's health check.
+TEST_CASE("HTTP server: /health always, /metrics and /stats/app only with --enable-stats-server") {
+  cfsim::Simulator sim(unwanted_stream());
+  sim.start();
+  TempDir dir("nozzle-http");
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--events", "Event", "--drain",
+                           "syslog://127.0.0.1:" + std::to_string(free_port(Protocol::Tcp))});
+
+  SUBCASE("without the flag: /metrics and /stats/app are refused with 404") {
+    NozzleProcess nozzle(dir, args, {}, StatsPaths::HealthOnly);
+    INFO(nozzle.process->describe());
+    REQUIRE(wait_until([&] { return nozzle.status("/health") == 200; }, 30s));
+    CHECK(nozzle.status("/metrics") == 404);
+    CHECK(nozzle.status("/stats/app") == 404);
+    CHECK(nozzle.get("/").find("/metrics") == std::string::npos);
+    CHECK(nozzle.process->stderr_text().find("\"paths\":\"/health\"") != std::string::npos);
+    CHECK(nozzle.process->stop(15s) == 0);
+  }
+  SUBCASE("with --enable-stats-server: all three are served") {
+    NozzleProcess nozzle(dir, args, {}, StatsPaths::All);
+    INFO(nozzle.process->describe());
+    REQUIRE(wait_until([&] { return nozzle.status("/health") == 200; }, 30s));
+    CHECK(nozzle.status("/metrics") == 200);
+    CHECK(nozzle.get("/metrics").find("syslog_nozzle_firehose_connected") != std::string::npos);
+    CHECK(nozzle.status("/stats/app") == 200);
+    CHECK(nozzle.get("/stats/app").find("\"consume\"") != std::string::npos);
+    CHECK(nozzle.process->stderr_text().find("\"paths\":\"/health /metrics /stats/app\"") != std::string::npos);
+    CHECK(nozzle.process->stop(15s) == 0);
+  }
+  SUBCASE("ENABLE_STATS_SERVER=true, as firehose-to-syslog's manifests set it, does the same") {
+    NozzleProcess nozzle(dir, args, {{"ENABLE_STATS_SERVER", "true"}}, StatsPaths::HealthOnly);
+    INFO(nozzle.process->describe());
+    REQUIRE(wait_until([&] { return nozzle.status("/health") == 200; }, 30s));
+    CHECK(nozzle.status("/metrics") == 200);
+    CHECK(nozzle.process->stop(15s) == 0);
+  }
+  sim.stop();
+}
+
+// On Cloud Foundry $PORT is set and STATS_ADDRESS is not: the platform's health check connects
+// to the container's address, so /health listens on every interface there.
+TEST_CASE("HTTP server on Cloud Foundry: $PORT without --stats-address listens on 0.0.0.0:$PORT") {
+  cfsim::Simulator sim(unwanted_stream());
+  sim.start();
+  TempDir dir("nozzle-http-cf");
+  const std::uint16_t port = free_port(Protocol::Tcp);
+  std::vector<std::string> argv = {NOZZLE_SYSLOG_NOZZLE};
+  const auto args = sim_args(sim);
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--events", "Event", "--drain", "syslog://127.0.0.1:" + std::to_string(free_port(Protocol::Tcp))});
+  Process nozzle(ProcessOptions{.argv = argv,
+                                .env = {{"PORT", std::to_string(port)}},
+                                .stdout_path = dir / "nozzle.out",
+                                .stderr_path = dir / "nozzle.err"});
+  INFO(nozzle.describe());
+  REQUIRE(wait_until([&] { return nozzle.stderr_text().find("stats server listening") != std::string::npos; }, 30s));
+  CHECK(nozzle.stderr_text().find("\"address\":\"0.0.0.0:" + std::to_string(port) + "\"") != std::string::npos);
+  nozzle::cfapi::HttpClient http({});
+  CHECK(wait_until([&] { return http.send({.url = "http://127.0.0.1:" + std::to_string(port) + "/health"}).status == 200; }, 30s));
+  CHECK(http.send({.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics"}).status == 404);
+  CHECK(nozzle.stop(15s) == 0);
   sim.stop();
 }

@@ -8,9 +8,10 @@
 namespace nozzle::test {
 
 NozzleProcess::NozzleProcess(const TempDir& dir, std::vector<std::string> args,
-                             std::vector<std::pair<std::string, std::string>> env)
+                             std::vector<std::pair<std::string, std::string>> env, StatsPaths paths)
     : stats_port(free_port(Protocol::Tcp)) {
   std::vector<std::string> argv = {NOZZLE_SYSLOG_NOZZLE, "--stats-address", "127.0.0.1:" + std::to_string(stats_port)};
+  if (paths == StatsPaths::All) argv.push_back("--enable-stats-server");
   argv.insert(argv.end(), args.begin(), args.end());
   process = std::make_unique<Process>(ProcessOptions{.argv = std::move(argv),
                                                      .env = std::move(env),
@@ -22,6 +23,11 @@ std::string NozzleProcess::get(const std::string& path) const {
   nozzle::cfapi::HttpClient http({});
   const auto r = http.send({.url = "http://127.0.0.1:" + std::to_string(stats_port) + path});
   return r.success() || r.status == 503 ? r.body : "";
+}
+
+int NozzleProcess::status(const std::string& path) const {
+  nozzle::cfapi::HttpClient http({});
+  return static_cast<int>(http.send({.url = "http://127.0.0.1:" + std::to_string(stats_port) + path}).status);
 }
 
 double NozzleProcess::metric(const std::string& text, const std::string& sample) {

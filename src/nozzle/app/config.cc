@@ -112,8 +112,8 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--enrich-wait", raw.enrich_wait, "how long an unknown app's events wait for its names")->envname("ENRICH_WAIT")->group("Enrichment");
 
   // Operation.
-  app.add_flag("--enable-stats-server", c.enable_stats_server, "serve /metrics, /health and /stats/app")->envname("ENABLE_STATS_SERVER")->group("Operation");
-  app.add_option("--stats-address", c.stats_address, "address:port of the stats server ($PORT, when set, gives the port)")->envname("STATS_ADDRESS")->group("Operation");
+  app.add_flag("--enable-stats-server", c.enable_stats_server, "serve /metrics (Prometheus) and /stats/app too; /health is served either way")->envname("ENABLE_STATS_SERVER")->group("Operation");
+  app.add_option("--stats-address", c.stats_address, "IP:port of the HTTP server; unset: 127.0.0.1:8080, or 0.0.0.0:$PORT when $PORT is set (Cloud Foundry); $PORT, when set, gives the port")->envname("STATS_ADDRESS")->group("Operation");
   app.add_flag("--debug", c.debug, "write frames to stdout instead of the drains")->envname("DEBUG")->group("Operation");
   app.add_option("--shutdown-timeout", raw.shutdown_timeout, "how long SIGTERM waits for the drain queues to flush")->envname("SHUTDOWN_TIMEOUT")->group("Operation");
   app.add_option("--health-drain-down", raw.drain_down, "/health fails once a drain has been down this long")->envname("HEALTH_DRAIN_DOWN")->group("Operation");

@@ -53,8 +53,12 @@ struct Config {
   std::chrono::milliseconds enrich_wait{500};         // --enrich-wait ENRICH_WAIT
 
   // Operation.
-  bool enable_stats_server = true;            // --enable-stats-server ENABLE_STATS_SERVER
-  std::string stats_address = "0.0.0.0:8080";  // --stats-address STATS_ADDRESS; $PORT wins
+  // The HTTP server always answers /health; /metrics and /stats/app only when asked for.
+  bool enable_stats_server = false;  // --enable-stats-server ENABLE_STATS_SERVER: off unless set
+  // --stats-address STATS_ADDRESS. Unset: 0.0.0.0:$PORT when $PORT is set (Cloud Foundry's
+  // health check comes from outside the container), else 127.0.0.1:8080. $PORT, when set,
+  // gives the port. After validation, the address to listen on.
+  std::string stats_address;
   bool debug = false;                          // --debug DEBUG: frames to stdout, no drains
   std::chrono::milliseconds shutdown_timeout{10000};  // --shutdown-timeout SHUTDOWN_TIMEOUT
   std::chrono::milliseconds drain_down_threshold{60000};  // --health-drain-down HEALTH_DRAIN_DOWN

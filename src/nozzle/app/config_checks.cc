@@ -1,5 +1,7 @@
 #include "nozzle/app/config_checks.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -218,6 +220,60 @@ void drains(const RawOptions& raw, Config& c, std::vector<std::string>& errors) 
   }
 }
 
+// "IP:port", "[IPv6]:port" or ":port" (every interface); the port 0..65535 (0: the OS picks).
+bool split_listen_address(std::string_view text, std::string& host, std::string& port) {
+  std::size_t colon = 0;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find("]:");
+    if (close == std::string_view::npos) return false;
+    host = std::string(text.substr(1, close - 1));
+    colon = close + 1;
+  } else {
+    colon = text.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    host = std::string(text.substr(0, colon));
+    if (host.find(':') != std::string::npos) return false;  // IPv6 without brackets
+  }
+  port = std::string(text.substr(colon + 1));
+  return true;
+}
+
+bool valid_port(const std::string& port) {
+  unsigned value = 0;
+  const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  return !port.empty() && ec == std::errc() && ptr == port.data() + port.size() && value <= 65535;
+}
+
+// Where the HTTP server listens. It always answers /health, which Cloud Foundry's health check
+// asks from outside the container on $PORT: with $PORT set and no address given, every
+// interface. Elsewhere nothing beyond the host unless the operator names an address.
+void stats_address(const std::string& env_port, Config& c, std::vector<std::string>& errors) {
+  const std::string flag = where("--stats-address", "STATS_ADDRESS");
+  if (!env_port.empty() && !valid_port(env_port)) {
+    errors.push_back("PORT (set by Cloud Foundry): '" + env_port + "' is not a port number");
+    return;
+  }
+  if (c.stats_address.empty()) {
+    c.stats_address = env_port.empty() ? "127.0.0.1:8080" : "0.0.0.0:" + env_port;
+    return;
+  }
+  std::string host;
+  std::string port;
+  if (!split_listen_address(c.stats_address, host, port) || !valid_port(port)) {
+    errors.push_back(flag + "'" + c.stats_address + "' is not IP:port (e.g. 127.0.0.1:8080, [::1]:8080, 0.0.0.0:8080)");
+    return;
+  }
+  if (!host.empty()) {
+    unsigned char buf[sizeof(in6_addr)];
+    if (::inet_pton(AF_INET, host.c_str(), buf) != 1 && ::inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+      errors.push_back(flag + "'" + host + "' is not an IP address (a host name is not resolved here)");
+      return;
+    }
+  }
+  if (!env_port.empty()) port = env_port;
+  c.stats_address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+}
+
 }  // namespace
 
 void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::vector<std::string>& errors) {
@@ -287,15 +343,7 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
     errors.push_back("--skip-ssl-validation and --ca-cert / CF_CA_CERT contradict each other");
   }
 
-  // $PORT (Cloud Foundry's assigned port) overrides the stats port.
-  const std::string port = getenv_fn("PORT");
-  if (!port.empty()) {
-    const std::size_t colon = c.stats_address.rfind(':');
-    c.stats_address = (colon == std::string::npos ? c.stats_address : c.stats_address.substr(0, colon)) + ":" + port;
-  }
-  if (c.stats_address.rfind(':') == std::string::npos) {
-    errors.push_back(where("--stats-address", "STATS_ADDRESS") + "'" + c.stats_address + "' is not address:port");
-  }
+  stats_address(getenv_fn("PORT"), c, errors);
   drains(raw, c, errors);
 }
 

@@ -42,6 +42,8 @@ std::string summary(const nozzle::Config& c) {
   s += "\n";
   for (const auto& d : c.drains) s += "  drain " + d.name + "\n";
   if (c.debug) s += "  frames to stdout (--debug)\n";
+  s += "  http " + c.stats_address + ": /health" +
+       (c.enable_stats_server ? " /metrics /stats/app\n" : " (/metrics and /stats/app off: --enable-stats-server)\n");
   return s;
 }
 

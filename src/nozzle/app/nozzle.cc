@@ -114,7 +114,7 @@ bool Nozzle::start() {
     }
   }
   drains_->start();
-  if (config_.enable_stats_server) start_stats_server();
+  start_stats_server();
 
   if (!discover()) return false;
   tokens_ = std::make_unique<cfapi::TokenProvider>(
@@ -173,22 +173,32 @@ void Nozzle::stop(std::chrono::steady_clock::time_point deadline) {
                                {"dropped_frames", std::to_string(t.dropped_frames)}});
 }
 
+// /health always: Cloud Foundry's health check (and a container's) needs it. /metrics and
+// /stats/app tell anyone who can reach the port about the foundation's apps and traffic, so
+// they are served only with --enable-stats-server (off unless set, as in firehose-to-syslog).
 void Nozzle::start_stats_server() {
-  stats_ = std::make_unique<StatsServer>(config_.stats_address, [this](const std::string& path) {
-    if (path == "/metrics") {
-      return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8", render_metrics()};
-    }
+  const bool stats = config_.enable_stats_server;
+  const std::string paths = stats ? "/health /metrics /stats/app" : "/health";
+  stats_ = std::make_unique<StatsServer>(config_.stats_address, [this, stats, paths](const std::string& path) {
     if (path == "/health") {
       auto [ok, body] = render_health();
       return HttpReply{ok ? 200 : 503, "application/json", std::move(body)};
     }
-    if (path == "/stats/app") return HttpReply{200, "application/json", render_stats_app()};
-    if (path == "/") {
-      return HttpReply{200, "text/plain; charset=utf-8", "syslog-nozzle: /metrics /health /stats/app\n"};
+    if (stats && path == "/metrics") {
+      return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8", render_metrics()};
+    }
+    if (stats && path == "/stats/app") return HttpReply{200, "application/json", render_stats_app()};
+    if (path == "/") return HttpReply{200, "text/plain; charset=utf-8", "syslog-nozzle: " + paths + "\n"};
+    if (path == "/metrics" || path == "/stats/app") {
+      return HttpReply{404, "text/plain; charset=utf-8",
+                       "not found: /metrics and /stats/app are served with --enable-stats-server (ENABLE_STATS_SERVER=true)\n"};
     }
     return HttpReply{404, "text/plain; charset=utf-8", "not found\n"};
   });
   stats_->start();
+  log::info("stats server listening", {{"address", config_.stats_address},
+                                       {"port", std::to_string(stats_->port())},
+                                       {"paths", paths}});
 }
 
 std::uint16_t Nozzle::stats_port() const { return stats_ ? stats_->port() : 0; }

@@ -13,8 +13,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/log.h"
-
 namespace nozzle {
 
 namespace asio = boost::asio;
@@ -93,7 +91,6 @@ StatsServer::~StatsServer() { stop(); }
 void StatsServer::start() {
   asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
-  log::info("stats server listening", {{"port", std::to_string(port())}});
 }
 
 void StatsServer::stop() {

@@ -105,15 +105,69 @@ TEST_CASE("defaults follow firehose-to-syslog") {
   CHECK(c.drains[0].queue_max_frames == 100000);
   CHECK(c.enrich_wait == 500ms);
   CHECK(c.shutdown_timeout == 10s);
-  CHECK(c.stats_address == "0.0.0.0:8080");
+  // The HTTP server answers /health on loopback only; /metrics and /stats/app are off.
+  CHECK(c.stats_address == "127.0.0.1:8080");
+  CHECK_FALSE(c.enable_stats_server);
 }
 
-TEST_CASE("$PORT gives the stats server's port, as on Cloud Foundry") {
+TEST_CASE("$PORT gives the stats server's port, as on Cloud Foundry, on every interface for the health check") {
   g_env["PORT"] = "61001";
   const auto r = parse(kMinimal);
   g_env.clear();
   REQUIRE(r.action == ConfigResult::Action::Run);
   CHECK(r.config.stats_address == "0.0.0.0:61001");
+  CHECK_FALSE(r.config.enable_stats_server);
+}
+
+TEST_CASE("--stats-address is used as given, and $PORT, when set, replaces only its port") {
+  auto with = [](std::vector<std::string> extra) {
+    std::vector<std::string> args = kMinimal;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return parse(args);
+  };
+  for (const auto& [given, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"10.0.0.5:8080", "10.0.0.5:8080"}, {"0.0.0.0:9090", "0.0.0.0:9090"}, {"[::1]:8080", "[::1]:8080"},
+           {":8080", ":8080"}, {"127.0.0.1:0", "127.0.0.1:0"}}) {
+    CAPTURE(given);
+    const auto r = with({"--stats-address", given});
+    REQUIRE(r.action == ConfigResult::Action::Run);
+    CHECK(r.config.stats_address == expected);
+  }
+  g_env["PORT"] = "61001";
+  const auto on_cf = with({"--stats-address", "10.0.0.5:8080"});
+  const auto on_cf6 = with({"--stats-address", "[::1]:8080"});
+  g_env.clear();
+  CHECK(on_cf.config.stats_address == "10.0.0.5:61001");
+  CHECK(on_cf6.config.stats_address == "[::1]:61001");
+}
+
+TEST_CASE("--enable-stats-server and ENABLE_STATS_SERVER turn on /metrics and /stats/app") {
+  std::vector<std::string> args = kMinimal;
+  args.push_back("--enable-stats-server");
+  CHECK(parse(args).config.enable_stats_server);
+  EnvGuard env;
+  env.set("ENABLE_STATS_SERVER", "true");
+  CHECK(parse(kMinimal).config.enable_stats_server);
+  env.set("ENABLE_STATS_SERVER", "false");
+  CHECK_FALSE(parse(kMinimal).config.enable_stats_server);
+}
+
+TEST_CASE("a stats address that cannot be listened on is a configuration error naming the flag") {
+  for (const char* bad : {"8080", "localhost:8080", "10.0.0.5", "10.0.0.5:http", "10.0.0.5:70000", "::1:8080",
+                          "[::1]8080", "10.0.0.256:80"}) {
+    CAPTURE(bad);
+    std::vector<std::string> args = kMinimal;
+    args.insert(args.end(), {"--stats-address", bad});
+    const auto r = parse(args);
+    REQUIRE(r.action == ConfigResult::Action::Exit);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("--stats-address / STATS_ADDRESS") != std::string::npos);
+  }
+  g_env["PORT"] = "eighty";
+  const auto r = parse(kMinimal);
+  g_env.clear();
+  REQUIRE(r.action == ConfigResult::Action::Exit);
+  CHECK(r.output.find("PORT (set by Cloud Foundry): 'eighty'") != std::string::npos);
 }
 
 TEST_CASE("bad configuration: every problem listed, each naming its flag and env var, exit 2") {
