@@ -67,6 +67,7 @@ struct Rig {
   }
 
   void start() {
+    enricher.reset();  // a restart: the old enricher reads the old cache, so it goes first
     cache = std::make_unique<cfapi::AppCache>(options.cache, *cc);
     enricher = std::make_unique<CachingEnricher>(options, *cache, counters);
     cache->start();
