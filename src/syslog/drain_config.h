@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,25 @@ struct SpoolOptions {
   [[nodiscard]] bool enabled() const { return !dir.empty(); }
 };
 
+// What a drain forwards, besides events=: the selectors (README "Selectors"). Lists hold what
+// the user wrote; nozzle/pipeline/selector.h compiles them into the one routing rule.
+enum class Platform { Include, Exclude, Only };  // envelopes of no app: pass, never, nothing else
+
+struct Selection {
+  std::vector<std::string> orgs;          // orgs=: org names or guids (empty = all)
+  std::vector<std::string> spaces;        // spaces=: space names or guids, or ORG/SPACE
+  std::vector<std::string> apps;          // apps=: app names or guids
+  std::vector<std::string> source_types;  // source-types=: LogMessage source type prefixes (APP, RTR)
+  std::vector<std::string> exclude_orgs;  // exclude-orgs=, exclude-spaces=, ...: never these
+  std::vector<std::string> exclude_spaces;
+  std::vector<std::string> exclude_apps;
+  std::vector<std::string> exclude_source_types;
+  Platform platform = Platform::Include;  // platform=include|exclude|only
+  bool operator==(const Selection&) const = default;
+};
+
+std::optional<Platform> parse_platform(std::string_view text);  // include, exclude, only
+
 std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp", "relp", "relp-tls"
 
 struct DrainConfig {
@@ -52,7 +72,7 @@ struct DrainConfig {
   Framing framing = Framing::OctetCounting;  // Datagram for UDP
   FormatOptions format;                      // style, max-message-bytes (director etc. filled later)
   EventSet events = EventSet::all();         // events=LogMessage,ValueMetric
-  std::vector<std::string> orgs;             // orgs=a,b: org names or guids (empty = all); org_selector.h
+  Selection select;                          // orgs=, spaces=, apps=, source-types=, exclude-*=, platform=
 
   Delivery delivery = Delivery::AtMostOnce;  // delivery=at-least-once (RELP: always acknowledged)
   std::size_t relp_window = 1024;            // RELP frames in flight, unacknowledged (window=)

@@ -10,8 +10,9 @@ constexpr std::size_t kMaxMaxMessageBytes = 1u << 20;  // 1 MiB
 constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP headers
 
 constexpr std::string_view kOptions =
-    "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, "
-    "delivery, spool-dir, spool-max-bytes, spool-fsync, window";
+    "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, spaces, apps, "
+    "source-types, exclude-orgs, exclude-spaces, exclude-apps, exclude-source-types, platform, delivery, "
+    "spool-dir, spool-max-bytes, spool-fsync, window";
 // No port is assigned to RELP; rsyslog's documentation uses 2514.
 constexpr std::uint16_t kDefaultRelpPort = 2514;
 // A spool smaller than this could not hold one segment of useful size.
@@ -78,6 +79,19 @@ std::string quoted(std::string_view s) {
   q += s;
   q += "'";
   return q;
+}
+
+// The list a selector option fills, or null when `key` names none.
+std::vector<std::string>* selector_list(Selection& s, std::string_view key) {
+  if (key == "orgs") return &s.orgs;
+  if (key == "spaces") return &s.spaces;
+  if (key == "apps") return &s.apps;
+  if (key == "source-types") return &s.source_types;
+  if (key == "exclude-orgs") return &s.exclude_orgs;
+  if (key == "exclude-spaces") return &s.exclude_spaces;
+  if (key == "exclude-apps") return &s.exclude_apps;
+  if (key == "exclude-source-types") return &s.exclude_source_types;
+  return nullptr;
 }
 
 // Splits "host:port" / "[v6]:port" / "host". Reports problems; returns false on any.
@@ -251,14 +265,14 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
     } else if (key == "spool-fsync") {
       if (auto f = parse_spool_fsync(value)) cfg.spool.fsync = *f;
       else report("spool-fsync='" + value + "' is not one of never, segment, always");
-    } else if (key == "orgs") {
-      for (std::string_view org : split(value, ',')) {
-        if (org.empty()) {
-          report("orgs: empty org name in '" + value + "'");
-        } else {
-          cfg.orgs.emplace_back(org);
-        }
+    } else if (std::vector<std::string>* list = selector_list(cfg.select, key)) {
+      for (std::string_view entry : split(value, ',')) {
+        if (entry.empty()) report(key + ": empty entry in '" + value + "'");
+        else list->emplace_back(entry);
       }
+    } else if (key == "platform") {
+      if (auto p = parse_platform(value)) cfg.select.platform = *p;
+      else report("platform='" + value + "' is not one of include, exclude, only");
     } else {
       report("unknown option '" + key + "'; valid options: " + std::string(kOptions));
       continue;
@@ -306,6 +320,13 @@ std::optional<SpoolFsync> parse_spool_fsync(std::string_view text) {
   if (text == "never") return SpoolFsync::Never;
   if (text == "segment") return SpoolFsync::Segment;
   if (text == "always") return SpoolFsync::Always;
+  return std::nullopt;
+}
+
+std::optional<Platform> parse_platform(std::string_view text) {
+  if (text == "include") return Platform::Include;
+  if (text == "exclude") return Platform::Exclude;
+  if (text == "only") return Platform::Only;
   return std::nullopt;
 }
 

@@ -105,7 +105,15 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--boltdb-path", raw.boltdb_path, "alias of --cache-file (firehose-to-syslog's name)")->envname("BOLTDB_PATH")->group("Enrichment");
   app.add_option("--cc-pull-time", raw.cc_pull_time, "how long cached app names are served before a background refresh")->envname("CF_PULL_TIME")->group("Enrichment");
   app.add_option("--cc-rps", raw.cc_rps, "Cloud Controller requests per second at most")->envname("CF_RPS")->group("Enrichment");
-  app.add_option("--orgs", raw.orgs, "only these orgs' app events, each an org name or guid (comma list); platform events pass, an app whose org is unknown does not")->envname("ORGS")->group("Enrichment");
+  app.add_option("--orgs", raw.orgs, "only these orgs' app events, each an org name or guid (comma list); platform events pass, an app whose org is unknown does not; also the default orgs= of every drain")->envname("ORGS")->group("Enrichment");
+  app.add_option("--spaces", raw.spaces, "default spaces= of every drain: only these spaces' app events, each a space name or guid, or ORG/SPACE (comma list)")->envname("SPACES")->group("Selectors");
+  app.add_option("--apps", raw.apps, "default apps= of every drain: only these apps' events, each an app name or guid (comma list)")->envname("APPS")->group("Selectors");
+  app.add_option("--source-types", raw.source_types, "default source-types= of every drain: only LogMessages of these source types, e.g. APP,RTR (APP matches APP/PROC/WEB)")->envname("SOURCE_TYPES")->group("Selectors");
+  app.add_option("--exclude-orgs", raw.exclude_orgs, "default exclude-orgs= of every drain: never these orgs' app events (names or guids)")->envname("EXCLUDE_ORGS")->group("Selectors");
+  app.add_option("--exclude-spaces", raw.exclude_spaces, "default exclude-spaces= of every drain: never these spaces' app events (names, guids or ORG/SPACE)")->envname("EXCLUDE_SPACES")->group("Selectors");
+  app.add_option("--exclude-apps", raw.exclude_apps, "default exclude-apps= of every drain: never these apps' events (names or guids)")->envname("EXCLUDE_APPS")->group("Selectors");
+  app.add_option("--exclude-source-types", raw.exclude_source_types, "default exclude-source-types= of every drain: never LogMessages of these source types")->envname("EXCLUDE_SOURCE_TYPES")->group("Selectors");
+  app.add_option("--platform", raw.platform, "default platform= of every drain: envelopes of no app pass (include), never pass (exclude), or alone pass (only)")->envname("PLATFORM")->group("Selectors")->default_str("include");
   app.add_flag("--ignore-missing-apps", c.ignore_missing_apps, "firehose-to-syslog's meaning: apps Cloud Controller does not know are expected (remembered as missing, no warning); their events still go out")->envname("IGNORE_MISSING_APPS")->group("Enrichment");
   app.add_option("--missing-app-ttl,--missing-apps-ttl", raw.missing_app_ttl, "how long an unknown app is not asked for again")->envname("MISSING_APPS_TTL")->group("Enrichment");
   app.add_option("--strip-app-name-suffixes", raw.strip_suffixes, "suffixes cut from app names (comma list), e.g. -venerable,-blue,-green")->envname("STRIP_APP_NAME_SUFFIXES")->group("Enrichment");

@@ -47,6 +47,10 @@ struct Config {
   std::chrono::milliseconds cc_pull_time{60000};    // --cc-pull-time CF_PULL_TIME
   int cc_rps = 50;                                  // --cc-rps CF_RPS
   std::vector<std::string> orgs;                    // --orgs ORGS
+  // The selector defaults of every drain (--orgs, --spaces, --apps, --source-types, the
+  // --exclude-* forms, --platform); a drain's own orgs=, spaces=, ... replace them one by one.
+  // Also the --debug output's selectors.
+  syslog::Selection selection;
   bool ignore_missing_apps = false;                 // --ignore-missing-apps IGNORE_MISSING_APPS
   std::chrono::milliseconds missing_app_ttl{300000};  // --missing-app-ttl MISSING_APPS_TTL
   std::vector<std::string> strip_app_name_suffixes;   // --strip-app-name-suffixes

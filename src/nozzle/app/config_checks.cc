@@ -209,6 +209,17 @@ void drains(const RawOptions& raw, Config& c, std::vector<std::string>& errors) 
         }
       }
     }
+    const syslog::Selection& g = c.selection;
+    syslog::Selection& own = d.select;
+    if (!given("orgs")) own.orgs = g.orgs;
+    if (!given("spaces")) own.spaces = g.spaces;
+    if (!given("apps")) own.apps = g.apps;
+    if (!given("source-types")) own.source_types = g.source_types;
+    if (!given("exclude-orgs")) own.exclude_orgs = g.exclude_orgs;
+    if (!given("exclude-spaces")) own.exclude_spaces = g.exclude_spaces;
+    if (!given("exclude-apps")) own.exclude_apps = g.exclude_apps;
+    if (!given("exclude-source-types")) own.exclude_source_types = g.exclude_source_types;
+    if (!given("platform")) own.platform = g.platform;
     d.queue_max_frames = c.logs_buffer_size;
     d.format.director = c.bosh_director;
     d.format.extra_fields = c.extra_fields;
@@ -333,6 +344,16 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
     c.extra_fields.emplace_back(field.substr(0, colon), field.substr(colon + 1));
   }
   c.orgs = split_list(raw.orgs);
+  c.selection.orgs = c.orgs;
+  c.selection.spaces = split_list(raw.spaces);
+  c.selection.apps = split_list(raw.apps);
+  c.selection.source_types = split_list(raw.source_types);
+  c.selection.exclude_orgs = split_list(raw.exclude_orgs);
+  c.selection.exclude_spaces = split_list(raw.exclude_spaces);
+  c.selection.exclude_apps = split_list(raw.exclude_apps);
+  c.selection.exclude_source_types = split_list(raw.exclude_source_types);
+  if (auto p = syslog::parse_platform(raw.platform)) c.selection.platform = *p;
+  else errors.push_back(where("--platform", "PLATFORM") + "'" + raw.platform + "' is not one of include, exclude, only");
   c.strip_app_name_suffixes = split_list(raw.strip_suffixes);
   c.cache_file = raw.cache_file;
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {

@@ -35,6 +35,15 @@ struct RawOptions {
   std::string cc_pull_time = "60s";
   std::string cc_rps = "50";
   std::string orgs;
+  // Selector defaults of every drain (its URL's own option wins); --orgs is one too.
+  std::string spaces;
+  std::string apps;
+  std::string source_types;
+  std::string exclude_orgs;
+  std::string exclude_spaces;
+  std::string exclude_apps;
+  std::string exclude_source_types;
+  std::string platform = "include";
   std::string missing_app_ttl = "5m";
   std::string strip_suffixes;
   std::string enrich_wait = "500ms";

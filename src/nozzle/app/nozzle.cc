@@ -104,13 +104,13 @@ bool Nozzle::start() {
     o.director = config_.bosh_director;
     o.extra_fields = config_.extra_fields;
     o.max_message_bytes = 1u << 20;
-    routes_.push_back(Route{nullptr, EventSet::all(), {}, formatter_for(formatters_, o)});
+    routes_.push_back(Route{nullptr, EventSet::all(), DrainSelection(config_.selection), formatter_for(formatters_, o)});
   } else {
     for (const syslog::DrainConfig& d : config_.drains) {
       syslog::DrainConfig dc = d;
       dc.format.procid = pid;
       syslog::Drain& drain = drains_->add(dc);
-      routes_.push_back(Route{&drain, dc.events, dc.orgs, formatter_for(formatters_, dc.format)});
+      routes_.push_back(Route{&drain, dc.events, DrainSelection(dc.select), formatter_for(formatters_, dc.format)});
     }
   }
   drains_->start();

@@ -147,7 +147,7 @@ std::string Nozzle::render_metrics() const {
   w.single("envelopes_formatted_total", "counter", "Envelopes that reached formatting.", u(pipeline_counters_.formatted.get()));
   w.single("messages_too_large_total", "counter", "Messages the formatter could not fit into max-message-bytes.",
            u(pipeline_counters_.messages_too_large.get()));
-  w.single("drain_filtered_total", "counter", "Envelope and drain pairs skipped by a drain's events= or orgs=.",
+  w.single("drain_filtered_total", "counter", "Envelope and drain pairs skipped by a drain's events= or selectors (orgs=, apps=, ...).",
            u(pipeline_counters_.drain_filtered.get()));
 
   w.single("firehose_connected", "gauge", "Firehose connections up.", static_cast<double>(s.connected.get()));

@@ -1,7 +1,7 @@
 #include "nozzle/pipeline/caching_enricher.h"
 
 #include "core/log.h"
-#include "nozzle/pipeline/org_selector.h"
+#include "nozzle/pipeline/selector.h"
 
 namespace nozzle {
 namespace {

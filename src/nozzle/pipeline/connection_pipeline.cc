@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "nozzle/pipeline/org_selector.h"
-
 namespace nozzle {
 
 void StdoutWriter::write(std::string_view message) {
@@ -56,9 +54,10 @@ void ConnectionPipeline::commit() {
 void ConnectionPipeline::deliver(Envelope& env, const AppInfo& app) {
   ++formatted_;
   std::fill(done_.begin(), done_.end(), false);
+  const Subject subject = Subject::of(env, app);
   for (std::size_t r = 0; r < routes_.size(); ++r) {
     const Route& route = routes_[r];
-    if (!route.events.contains(env.type) || !org_selected(route.orgs, app)) {
+    if (!route.events.contains(env.type) || !route.selection.selects(subject)) {
       ++drain_filtered_;
       continue;
     }

@@ -1,6 +1,7 @@
 // What one firehose connection thread does with each decoded envelope after the event filter:
 // enrich, format once per distinct drain format, and push into every drain that wants it (by
-// event type and org). Also the --debug output (frames to stdout instead of drains).
+// event type and the drain's selectors, selector.h). Also the --debug output (frames to stdout
+// instead of drains).
 //
 // Frames bound for a drain collect in this thread's own batch for the drain and go to the
 // drain's queue together at the end of each read burst (on_batch_end), tick or stop, or when
@@ -18,6 +19,7 @@
 
 #include "nozzle/pipeline/enricher.h"
 #include "nozzle/pipeline/envelope_handler.h"
+#include "nozzle/pipeline/selector.h"
 #include "syslog/drain.h"
 #include "syslog/rfc5424.h"
 
@@ -27,15 +29,15 @@ namespace nozzle {
 struct PipelineCounters {
   Counter formatted;           // envelopes that reached formatting
   Counter messages_too_large;  // messages dropped by the formatter (cannot fit max-message-bytes)
-  Counter drain_filtered;      // (envelope, drain) pairs skipped by a drain's events= or orgs=
+  Counter drain_filtered;      // (envelope, drain) pairs skipped by a drain's events= or selectors
 };
 
 // One destination: a drain (or stdout in --debug) with its own filters.
 struct Route {
   syslog::Drain* drain = nullptr;  // null: write to stdout
   EventSet events = EventSet::all();
-  std::vector<std::string> orgs;  // org names or guids, by org_selected()'s rule; empty: all
-  std::size_t format = 0;         // index into the formatters
+  DrainSelection selection;  // orgs=, spaces=, apps=, source-types=, exclude-*=, platform=
+  std::size_t format = 0;    // index into the formatters
 };
 
 // Writes whole messages to stdout under a lock (--debug and --demo).

@@ -66,7 +66,7 @@ TEST_CASE("drain URL options") {
   CHECK(c.events.contains(nozzle::EventType::LogMessage));
   CHECK(c.events.contains(nozzle::EventType::HttpStartStop));
   CHECK_FALSE(c.events.contains(nozzle::EventType::ValueMetric));
-  CHECK(c.orgs == std::vector<std::string>{"org-a", "org-b"});
+  CHECK(c.select.orgs == std::vector<std::string>{"org-a", "org-b"});
   CHECK_FALSE(c.skip_verify);
 
   CHECK(ok("syslog-tls://h?skip-verify=true").skip_verify);
@@ -75,6 +75,47 @@ TEST_CASE("drain URL options") {
   CHECK(ok("syslog://h?framing=octet-counting").framing == Framing::OctetCounting);
   CHECK(ok("syslog-udp://h?max-message-bytes=65507").format.max_message_bytes == 65507);
   CHECK(ok("syslog://h?events=Event").events.contains(nozzle::EventType::Event));
+}
+
+TEST_CASE("drain URL selectors: include and exclude lists, ORG/SPACE, platform=, and which were given") {
+  auto r = parse_drain_url(
+      "syslog://h?spaces=space-a,org-b/space-b&apps=app-a,0000000a-0001-4000-a000-000000000001"
+      "&source-types=APP,RTR&exclude-orgs=system&exclude-spaces=org-a%2Fstaging&exclude-apps=noisy"
+      "&exclude-source-types=APP/PROC/WEB&platform=exclude");
+  INFO((r.errors.empty() ? "" : r.errors.front()));
+  REQUIRE(r.config.has_value());
+  const Selection& s = r.config->select;
+  CHECK(s.orgs.empty());
+  CHECK(s.spaces == std::vector<std::string>{"space-a", "org-b/space-b"});
+  CHECK(s.apps == std::vector<std::string>{"app-a", "0000000a-0001-4000-a000-000000000001"});
+  CHECK(s.source_types == std::vector<std::string>{"APP", "RTR"});
+  CHECK(s.exclude_orgs == std::vector<std::string>{"system"});
+  CHECK(s.exclude_spaces == std::vector<std::string>{"org-a/staging"});  // percent-decoded
+  CHECK(s.exclude_apps == std::vector<std::string>{"noisy"});
+  CHECK(s.exclude_source_types == std::vector<std::string>{"APP/PROC/WEB"});
+  CHECK(s.platform == Platform::Exclude);
+  for (const char* key : {"spaces", "apps", "source-types", "exclude-orgs", "exclude-spaces", "exclude-apps",
+                          "exclude-source-types", "platform"}) {
+    CAPTURE(key);
+    CHECK(std::find(r.given.begin(), r.given.end(), key) != r.given.end());
+  }
+  CHECK(std::find(r.given.begin(), r.given.end(), "orgs") == r.given.end());
+
+  CHECK(ok("syslog://h").select == Selection{});
+  CHECK(ok("syslog://h").select.platform == Platform::Include);
+  CHECK(ok("syslog-udp://h?platform=only").select.platform == Platform::Only);
+  CHECK(ok("relp://h?platform=include&apps=x").select.apps == std::vector<std::string>{"x"});
+  CHECK(parse_platform("ONLY") == std::nullopt);
+}
+
+TEST_CASE("drain URL selectors: empty entries, bad platform= and repeats are errors") {
+  fails_with("syslog://h?spaces=a,", "spaces: empty entry in 'a,'");
+  fails_with("syslog://h?apps=,a", "apps: empty entry");
+  fails_with("syslog://h?exclude-source-types=APP,,RTR", "exclude-source-types: empty entry");
+  fails_with("syslog://h?exclude-orgs=", "has no value");
+  fails_with("syslog://h?platform=none", "platform='none' is not one of include, exclude, only");
+  fails_with("syslog://h?apps=a&apps=b", "given twice");
+  fails_with("syslog://h?exclude-platform=yes", "unknown option 'exclude-platform'");
 }
 
 TEST_CASE("malformed drain URLs get a precise error") {
@@ -103,7 +144,7 @@ TEST_CASE("malformed drain URLs get a precise error") {
   fails_with("syslog://h?max-message-bytes=100", "outside 480..1048576");
   fails_with("syslog-udp://h?max-message-bytes=70000", "outside 480..65507");
   fails_with("syslog://h?events=LogMessage,Logs", "'Logs' is not an event type");
-  fails_with("syslog://h?orgs=a,,b", "empty org name");
+  fails_with("syslog://h?orgs=a,,b", "orgs: empty entry");
   fails_with("syslog://h?colour=blue", "unknown option 'colour'");
   fails_with("syslog://h?format=cf&format=pcf", "given twice");
   fails_with("syslog://h?format=", "has no value");

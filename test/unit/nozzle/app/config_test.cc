@@ -287,7 +287,7 @@ TEST_CASE("lists inside a drain URL stay whole, with --drain and in DRAINS, whic
   INFO(r.output);
   REQUIRE(r.action == ConfigResult::Action::Run);
   REQUIRE(r.config.drains.size() == 1);
-  CHECK(r.config.drains[0].orgs == std::vector<std::string>{"org-a", "org-b"});
+  CHECK(r.config.drains[0].select.orgs == std::vector<std::string>{"org-a", "org-b"});
   CHECK(r.config.drains[0].events.contains(EventType::Error));
 
   EnvGuard env;
@@ -297,8 +297,76 @@ TEST_CASE("lists inside a drain URL stay whole, with --drain and in DRAINS, whic
   INFO(r.output);
   REQUIRE(r.action == ConfigResult::Action::Run);
   REQUIRE(r.config.drains.size() == 4);
-  CHECK(r.config.drains[0].orgs == std::vector<std::string>{"x", "y"});
+  CHECK(r.config.drains[0].select.orgs == std::vector<std::string>{"x", "y"});
   CHECK(r.config.drains[1].transport == syslog::Transport::RelpTls);
   CHECK(r.config.drains[2].transport == syslog::Transport::Udp);
-  CHECK(r.config.drains[3].orgs == std::vector<std::string>{"z"});
+  CHECK(r.config.drains[3].select.orgs == std::vector<std::string>{"z"});
+}
+
+TEST_CASE("selectors: the global flags are every drain's defaults, a drain's own option replaces one at a time") {
+  auto args = kMinimal;
+  args.resize(6);
+  args.insert(args.end(), {"--drain", "syslog://a:514", "--drain",
+                           "syslog://b:514?apps=own-app&platform=include&exclude-orgs=own-org", "--orgs", "org-a,org-b",
+                           "--spaces", "org-a/space-a,space-b", "--apps", "app-a", "--source-types", "APP,RTR",
+                           "--exclude-orgs", "system", "--exclude-spaces", "staging", "--exclude-apps", "noisy",
+                           "--exclude-source-types", "STG", "--platform", "exclude"});
+  const auto r = parse(args);
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  REQUIRE(r.config.drains.size() == 2);
+  CHECK(r.config.orgs == std::vector<std::string>{"org-a", "org-b"});  // the enricher's filter, as before
+  const syslog::Selection& g = r.config.selection;
+  CHECK(g.orgs == std::vector<std::string>{"org-a", "org-b"});
+  CHECK(g.spaces == std::vector<std::string>{"org-a/space-a", "space-b"});
+  CHECK(g.platform == syslog::Platform::Exclude);
+  CHECK(r.config.drains[0].select == g);
+  const syslog::Selection& own = r.config.drains[1].select;
+  CHECK(own.apps == std::vector<std::string>{"own-app"});
+  CHECK(own.platform == syslog::Platform::Include);
+  CHECK(own.exclude_orgs == std::vector<std::string>{"own-org"});
+  CHECK(own.orgs == g.orgs);
+  CHECK(own.spaces == g.spaces);
+  CHECK(own.source_types == std::vector<std::string>{"APP", "RTR"});
+  CHECK(own.exclude_spaces == std::vector<std::string>{"staging"});
+  CHECK(own.exclude_apps == std::vector<std::string>{"noisy"});
+  CHECK(own.exclude_source_types == std::vector<std::string>{"STG"});
+}
+
+TEST_CASE("selectors: env vars SPACES, APPS, SOURCE_TYPES, the EXCLUDE_ ones and PLATFORM, and a bad PLATFORM") {
+  EnvGuard env;
+  env.set("SPACES", "s1");
+  env.set("APPS", "a1,a2");
+  env.set("SOURCE_TYPES", "RTR");
+  env.set("EXCLUDE_ORGS", "o1");
+  env.set("EXCLUDE_SPACES", "o1/s2");
+  env.set("EXCLUDE_APPS", "a3");
+  env.set("EXCLUDE_SOURCE_TYPES", "APP/PROC/WEB");
+  env.set("PLATFORM", "only");
+  auto r = parse(kMinimal);
+  INFO(r.output);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  REQUIRE(r.config.drains.size() == 1);
+  const syslog::Selection& s = r.config.drains[0].select;
+  CHECK(s.orgs.empty());
+  CHECK(s.spaces == std::vector<std::string>{"s1"});
+  CHECK(s.apps == std::vector<std::string>{"a1", "a2"});
+  CHECK(s.source_types == std::vector<std::string>{"RTR"});
+  CHECK(s.exclude_orgs == std::vector<std::string>{"o1"});
+  CHECK(s.exclude_spaces == std::vector<std::string>{"o1/s2"});
+  CHECK(s.exclude_apps == std::vector<std::string>{"a3"});
+  CHECK(s.exclude_source_types == std::vector<std::string>{"APP/PROC/WEB"});
+  CHECK(s.platform == syslog::Platform::Only);
+
+  env.set("PLATFORM", "sometimes");
+  r = parse(kMinimal);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--platform / PLATFORM: 'sometimes' is not one of include, exclude, only") != std::string::npos);
+}
+
+TEST_CASE("selectors: none given, every drain selects everything") {
+  const auto r = parse(kMinimal);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  CHECK(r.config.selection == syslog::Selection{});
+  for (const auto& d : r.config.drains) CHECK(d.select == syslog::Selection{});
 }

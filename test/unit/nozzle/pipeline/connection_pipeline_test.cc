@@ -1,5 +1,6 @@
 // ConnectionPipeline with a recording drain and an enricher that names apps from a table: the
-// per-drain events= and orgs= routes, one formatting per distinct format, and the stdout route.
+// per-drain events= and selector routes (orgs=, spaces=, apps=, source-types=, platform=), one
+// formatting per distinct format, and the stdout route.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -96,6 +97,12 @@ std::vector<syslog::Formatter> pcf_and_cf() {
   return {syslog::Formatter(pcf_options()), syslog::Formatter(cf)};
 }
 
+DrainSelection orgs(std::vector<std::string> list) {
+  syslog::Selection s;
+  s.orgs = std::move(list);
+  return DrainSelection(s);
+}
+
 // Which messages (by the text they carry) reached a drain.
 std::string carried(const RecordingDrain& d) {
   std::string out;
@@ -136,8 +143,8 @@ TEST_CASE("pipeline: each drain gets only the event types of its events=") {
 TEST_CASE("pipeline: orgs= takes an org's name or guid, platform envelopes pass, an unknown org does not") {
   RecordingDrain by_name, by_guid, all_orgs;
   const auto formatters = pcf_and_cf();
-  const std::vector<Route> routes{Route{&by_name, EventSet::all(), {"org-a"}, 0},
-                                  Route{&by_guid, EventSet::all(), {std::string(kOrgB)}, 0},
+  const std::vector<Route> routes{Route{&by_name, EventSet::all(), orgs({"org-a"}), 0},
+                                  Route{&by_guid, EventSet::all(), orgs({std::string(kOrgB)}), 0},
                                   Route{&all_orgs, EventSet::all(), {}, 0}};
   PipelineCounters counters;
   ConnectionPipeline p(two_orgs(), formatters, routes, counters, nullptr);
@@ -154,6 +161,69 @@ TEST_CASE("pipeline: orgs= takes an org's name or guid, platform envelopes pass,
   CHECK(carried(by_guid) == "to-b,platform");
   CHECK(carried(all_orgs) == "to-a,to-b,to-nobody-known,platform");
   CHECK(counters.drain_filtered.get() == 4);  // b and unknown for by_name; a and unknown for by_guid
+}
+
+TEST_CASE("pipeline: each drain's selectors choose by space, app, source type and platform, one rule for all") {
+  RecordingDrain space_a, app_b_guid, not_app_a, router_only, platform_only, no_platform, org_a_space_a;
+  const auto formatters = pcf_and_cf();
+  const auto with = [](auto set) {
+    syslog::Selection s;
+    set(s);
+    return DrainSelection(s);
+  };
+  const std::vector<Route> routes{
+      Route{&space_a, EventSet::all(), with([](auto& s) { s.spaces = {"space-a"}; }), 0},
+      Route{&app_b_guid, EventSet::all(), with([](auto& s) { s.apps = {std::string(kAppB)}; }), 0},
+      Route{&not_app_a, EventSet::all(), with([](auto& s) { s.exclude_apps = {"app-a"}; }), 1},
+      Route{&router_only, EventSet::all(), with([](auto& s) { s.source_types = {"RTR"}; }), 0},
+      Route{&platform_only, EventSet::all(), with([](auto& s) { s.platform = syslog::Platform::Only; }), 0},
+      Route{&no_platform, EventSet::all(), with([](auto& s) { s.platform = syslog::Platform::Exclude; }), 1},
+      Route{&org_a_space_a, EventSet::all(), with([](auto& s) { s.exclude_spaces = {"org-a/space-a"}; }), 0}};
+  PipelineCounters counters;
+  ConnectionPipeline p(two_orgs(), formatters, routes, counters, nullptr);
+
+  Envelope a = log_of(kAppA, "to-a");
+  Envelope b = log_of(kAppB, "to-b");
+  b.log.source_type = "RTR";
+  Envelope unknown = log_of(kAppUnknown, "to-nobody-known");
+  Envelope platform = platform_envelope(EventType::LogMessage);
+  platform.log.message = "platform";
+  platform.log.source_type = "RTR";
+  Envelope metric = platform_envelope(EventType::ValueMetric);
+  metric.value_metric.name = "metric";
+  for (Envelope* e : {&a, &b, &unknown, &platform, &metric}) p.on_envelope(*e);
+  p.on_batch_end();
+
+  CHECK(carried(space_a) == "to-a,platform,metric");  // the unknown app's space is unknown
+  CHECK(carried(app_b_guid) == "to-b,platform,metric");
+  CHECK(carried(not_app_a) == "to-b,to-nobody-known,platform,metric");  // unknown is not app-a
+  CHECK(carried(router_only) == "to-b,platform,metric");                // a metric has no source type
+  CHECK(carried(platform_only) == "platform,metric");
+  CHECK(carried(no_platform) == "to-a,to-b,to-nobody-known");
+  CHECK(carried(org_a_space_a) == "to-b,to-nobody-known,platform,metric");
+  CHECK(counters.formatted.get() == 5);
+  CHECK(counters.drain_filtered.get() == 2 + 2 + 1 + 2 + 3 + 2 + 1);
+}
+
+TEST_CASE("pipeline: an envelope no drain selects reaches none and counts once per drain") {
+  RecordingDrain app_a_only;
+  const auto formatters = pcf_and_cf();
+  syslog::Selection s;
+  s.apps = {"app-a"};
+  s.platform = syslog::Platform::Exclude;
+  const std::vector<Route> routes{Route{&app_a_only, EventSet::all(), DrainSelection(s), 0}};
+  PipelineCounters counters;
+  ConnectionPipeline p(two_orgs(), formatters, routes, counters, nullptr);
+  Envelope b = log_of(kAppB, "to-b");
+  Envelope metric = platform_envelope(EventType::ValueMetric);
+  metric.value_metric.name = "metric";
+  p.on_envelope(b);
+  p.on_envelope(metric);
+  p.on_batch_end();
+  CHECK(app_a_only.messages.empty());
+  CHECK(app_a_only.batches == 0);
+  CHECK(counters.drain_filtered.get() == 2);
+  CHECK(counters.messages_too_large.get() == 0);
 }
 
 TEST_CASE("pipeline: drains with one format share one formatting, another format gets its own") {
