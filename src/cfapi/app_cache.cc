@@ -22,7 +22,7 @@ AppCache::AppCache(AppCacheOptions options, AppSource& source, Clock clock, Back
     : options_(std::move(options)),
       source_(source),
       clock_(std::move(clock)),
-      random_(random),
+      random_(std::move(random)),
       start_(clock_()),
       table_(reclaimer_),
       warm_state_(options_.warm_up ? Warm::Pending : Warm::Off),

@@ -75,7 +75,7 @@ int run_demo(Config config, const sigset_t& signals) {
                static_cast<unsigned long long>(t.received), elapsed > 0 ? t.received / elapsed : 0.0, elapsed,
                static_cast<unsigned long long>(t.app_envelopes), static_cast<unsigned long long>(t.enriched),
                t.app_envelopes == 0 ? 0.0 : 100.0 * static_cast<double>(t.enriched) / static_cast<double>(t.app_envelopes),
-               static_cast<unsigned long long>(t.stdout_messages + t.sent_frames),
+               static_cast<unsigned long long>(t.stdout_messages) + t.sent_frames,
                t.stdout_messages > 0 ? " (stdout)" : "", static_cast<unsigned long long>(t.dropped_frames),
                static_cast<unsigned long long>(cc));
   return 0;

@@ -13,7 +13,7 @@ namespace {
 
 class Source final : public FirehoseSource {
  public:
-  Source(FirehoseApi api, SourceConfig config, cfapi::TokenProvider& tokens,
+  Source(FirehoseApi api, const SourceConfig& config, cfapi::TokenProvider& tokens,
          std::vector<EnvelopeHandler*> handlers) {
     auto url = parse_endpoint_url(config.endpoint);
     if (!url) throw std::runtime_error(url.error());
@@ -45,10 +45,10 @@ class Source final : public FirehoseSource {
 
 }  // namespace
 
-std::unique_ptr<FirehoseSource> make_firehose_source(FirehoseApi api, SourceConfig config,
+std::unique_ptr<FirehoseSource> make_firehose_source(FirehoseApi api, const SourceConfig& config,
                                                      cfapi::TokenProvider& tokens,
                                                      std::vector<EnvelopeHandler*> handlers) {
-  return std::make_unique<Source>(api, std::move(config), tokens, std::move(handlers));
+  return std::make_unique<Source>(api, config, tokens, std::move(handlers));
 }
 
 }  // namespace nozzle

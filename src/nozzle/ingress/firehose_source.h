@@ -64,7 +64,7 @@ class FirehoseSource {
 // `handlers[i]` serves connection i; there must be config.connections of them, outliving the
 // source. The token provider is shared by all connections.
 enum class FirehoseApi { V1, V2 };
-std::unique_ptr<FirehoseSource> make_firehose_source(FirehoseApi api, SourceConfig config,
+std::unique_ptr<FirehoseSource> make_firehose_source(FirehoseApi api, const SourceConfig& config,
                                                      cfapi::TokenProvider& tokens,
                                                      std::vector<EnvelopeHandler*> handlers);
 

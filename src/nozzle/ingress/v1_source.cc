@@ -85,7 +85,7 @@ class V1Connection final : public FirehoseConnection {
     co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
     beast::flat_buffer head;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
+    parser.body_limit(std::size_t{64} * 1024);
     if (!ec) co_await http::async_read_header(stream, head, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return connect_failed("websocket handshake failed: " + ec.message());
     const unsigned status = parser.get().result_int();

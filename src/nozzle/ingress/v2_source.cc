@@ -106,7 +106,7 @@ class V2Connection final : public FirehoseConnection {
     ingest_.v2_batch(data);
   }
 
-  std::array<char, 64 * 1024> chunk_{};
+  std::array<char, std::size_t{64} * 1024> chunk_{};
   SseParser sse_;
   // Decoding and everything up to the handler: the step v1 and v2 share.
   Ingest ingest_{ctx_.config, ctx_.index, *ctx_.counters, *ctx_.handler};

@@ -66,7 +66,7 @@ struct Event {
 
 class FrameReader {
  public:
-  static constexpr std::size_t kDefaultBufferSize = 256 * 1024;
+  static constexpr std::size_t kDefaultBufferSize = std::size_t{256} * 1024;
   static constexpr std::uint16_t kNoStatusCode = 1005;
 
   explicit FrameReader(std::size_t max_message = 64u << 20, std::size_t buffer_size = kDefaultBufferSize);
