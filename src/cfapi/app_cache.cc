@@ -27,7 +27,7 @@ AppCache::AppCache(AppCacheOptions options, AppSource& source, Clock clock, Back
       table_(reclaimer_),
       warm_state_(options_.warm_up ? Warm::Pending : Warm::Off),
       backoff_(duration_cast<Backoff::Duration>(options_.backoff_initial),
-               duration_cast<Backoff::Duration>(options_.backoff_max), random),
+               duration_cast<Backoff::Duration>(options_.backoff_max), random_),
       limiter_(options_.cc_rps) {
   warm_.store(!options_.warm_up, std::memory_order_release);
   next_sweep_ = start_ + options_.sweep_interval;
