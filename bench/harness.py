@@ -36,6 +36,18 @@ def find_binaries(build_dir):
     return paths
 
 
+_STATS_FLAGS = {}
+
+
+def stats_flags(nozzle):
+    """The flags that make the nozzle serve /metrics: --enable-stats-server since 62d642f (before
+    it /metrics was always served and the flag did not exist)."""
+    if nozzle not in _STATS_FLAGS:
+        out = subprocess.run([nozzle, "--help"], capture_output=True, text=True)
+        _STATS_FLAGS[nozzle] = ["--enable-stats-server"] if "--enable-stats-server" in out.stdout + out.stderr else []
+    return _STATS_FLAGS[nozzle]
+
+
 def make_certs(directory):
     """A CA and a server certificate for localhost/127.0.0.1 (the sink's)."""
     def run(*args):
@@ -90,6 +102,19 @@ class Child:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
+    def thread_cpu_seconds(self):
+        """{tid: seconds on a CPU} of every thread alive now, from /proc/<pid>/task/<tid>/schedstat
+        (nanoseconds; /proc/<pid>/stat counts in ticks of 10 ms, too coarse for short windows at
+        low rates). A thread that ended is missing: compare the sums of threads alive at both ends."""
+        out = {}
+        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{tid}/schedstat") as f:
+                    out[int(tid)] = int(f.read().split()[0]) / 1e9
+            except (OSError, ValueError, IndexError):  # the thread ended meanwhile
+                continue
+        return out
+
     def status_kib(self, key):
         """VmRSS, VmHWM, ... in KiB."""
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -123,7 +148,7 @@ class Pipeline:
 
     def __init__(self, bins, firehose="v1", connections=1, rate=0, total=0, apps=10000,
                  tagged_share=0.1, payload=(50, 500), extra_nozzle_args=(), extra_sim_args=(),
-                 keep_dir=False):
+                 keep_dir=False, spool=False):
         self.bins = bins
         self.dir = tempfile.mkdtemp(prefix="nozzle-bench-")
         self.keep_dir = keep_dir
@@ -132,6 +157,10 @@ class Pipeline:
         self.tagged_share, self.payload = tagged_share, payload
         self.extra_nozzle_args = list(extra_nozzle_args)
         self.extra_sim_args = list(extra_sim_args)
+        # spool: the drain gets a disk spool, a fresh folder below the run's temp dir.
+        self.spool_dir = os.path.join(self.dir, "spool") if spool else None
+        if self.spool_dir:
+            self.extra_nozzle_args = ["--spool-dir", self.spool_dir, *self.extra_nozzle_args]
         self.children = []
         self.sink = self.sim = self.nozzle = None
 
@@ -172,10 +201,10 @@ class Pipeline:
             "--firehose", self.firehose, "--connections", str(self.connections),
             "--subscription-id", "bench", "--events", ALL_EVENTS,
             "--drain", f"syslog-tls://localhost:{self.sink_port}?ca={self.certs['ca']}",
-            "--stats-address", "127.0.0.1:0", *self.extra_nozzle_args])
+            "--stats-address", "127.0.0.1:0", *stats_flags(self.bins["nozzle"]), *self.extra_nozzle_args])
         self.stats_port = wait_for(self._stats_port, 30, "the nozzle's stats port", child=self.nozzle)
 
-    def start_sink(self, name="sink"):
+    def start_sink(self, name="sink", extra_args=()):
         for stale in ("sink-ready.json", "sink-status.json"):
             if os.path.exists(self.path(stale)):
                 os.remove(self.path(stale))
@@ -183,7 +212,7 @@ class Pipeline:
         self.sink = self._spawn(name, [
             self.bins["sink"], "--tls", f"127.0.0.1:{port}", "--cert", self.certs["server"],
             "--key", self.certs["server_key"], "--ready-file", self.path("sink-ready.json"),
-            "--status-file", self.path("sink-status.json"), "--latency"])
+            "--status-file", self.path("sink-status.json"), "--latency", *extra_args])
         self.sink_port = wait_for(lambda: (read_json(self.path("sink-ready.json")) or {}).get("tls"), 30,
                                   "the sink's ready file", child=self.sink)
 
