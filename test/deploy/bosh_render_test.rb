@@ -193,6 +193,8 @@ Dir.mktmpdir('bosh-render') do |tmp|
     'syslog_nozzle.missing_apps_ttl' => '10m',
     'syslog_nozzle.strip_app_name_suffixes' => %w[-venerable -blue -green],
     'syslog_nozzle.enrich_wait' => '1s',
+    'syslog_nozzle.enrich_hold_bytes' => '64MiB',
+    'syslog_nozzle.drop_missing_apps' => true,
     'syslog_nozzle.stats_server.enabled' => true,
     'syslog_nozzle.stats_server.address' => '0.0.0.0:9090',
     'syslog_nozzle.debug' => false,

@@ -118,6 +118,8 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--missing-app-ttl,--missing-apps-ttl", raw.missing_app_ttl, "how long an unknown app is not asked for again")->envname("MISSING_APPS_TTL")->group("Enrichment");
   app.add_option("--strip-app-name-suffixes", raw.strip_suffixes, "suffixes cut from app names (comma list), e.g. -venerable,-blue,-green")->envname("STRIP_APP_NAME_SUFFIXES")->group("Enrichment");
   app.add_option("--enrich-wait", raw.enrich_wait, "how long an unknown app's events wait for its names")->envname("ENRICH_WAIT")->group("Enrichment");
+  app.add_option("--enrich-hold-bytes", raw.enrich_hold_bytes, "bytes of envelopes each firehose connection holds while their names are looked up; past it they go out without names (counted)")->envname("ENRICH_HOLD_BYTES")->group("Enrichment")->default_str("32MiB");
+  app.add_flag("--drop-missing-apps", c.drop_missing_apps, "drop (and count) the events of apps Cloud Controller does not know, instead of sending them without names")->envname("DROP_MISSING_APPS")->group("Enrichment");
 
   // Operation.
   app.add_flag("--enable-stats-server", c.enable_stats_server, "serve /metrics (Prometheus) and /stats/app too; /health is served either way")->envname("ENABLE_STATS_SERVER")->group("Operation");

@@ -55,6 +55,8 @@ struct Config {
   std::chrono::milliseconds missing_app_ttl{300000};  // --missing-app-ttl MISSING_APPS_TTL
   std::vector<std::string> strip_app_name_suffixes;   // --strip-app-name-suffixes
   std::chrono::milliseconds enrich_wait{500};         // --enrich-wait ENRICH_WAIT
+  std::size_t enrich_hold_bytes = 32u << 20;          // --enrich-hold-bytes ENRICH_HOLD_BYTES
+  bool drop_missing_apps = false;                     // --drop-missing-apps DROP_MISSING_APPS
 
   // Operation.
   // The HTTP server always answers /health; /metrics and /stats/app only when asked for.

@@ -329,6 +329,12 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
   duration(raw.cc_pull_time, "--cc-pull-time", "CF_PULL_TIME", c.cc_pull_time, errors);
   duration(raw.missing_app_ttl, "--missing-app-ttl", "MISSING_APPS_TTL", c.missing_app_ttl, errors);
   duration(raw.enrich_wait, "--enrich-wait", "ENRICH_WAIT", c.enrich_wait, errors);
+  if (const auto hold = syslog::parse_byte_size(raw.enrich_hold_bytes); hold && *hold >= (64u << 10)) {
+    c.enrich_hold_bytes = *hold;
+  } else {
+    errors.push_back(where("--enrich-hold-bytes", "ENRICH_HOLD_BYTES") + "'" + raw.enrich_hold_bytes +
+                     "' is not a size of at least 64KiB (e.g. 32MiB)");
+  }
   duration(raw.shutdown_timeout, "--shutdown-timeout", "SHUTDOWN_TIMEOUT", c.shutdown_timeout, errors);
   duration(raw.drain_down, "--health-drain-down", "HEALTH_DRAIN_DOWN", c.drain_down_threshold, errors);
   integer(raw.cc_rps, "--cc-rps", "CF_RPS", 1, 100000, c.cc_rps, errors);

@@ -47,6 +47,7 @@ struct RawOptions {
   std::string missing_app_ttl = "5m";
   std::string strip_suffixes;
   std::string enrich_wait = "500ms";
+  std::string enrich_hold_bytes = "32MiB";
   std::string shutdown_timeout = "10s";
   std::string drain_down = "60s";
   std::string log_formatter_type;

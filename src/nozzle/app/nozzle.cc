@@ -27,6 +27,8 @@ EnrichOptions enrich_options(const Config& c) {
   o.orgs = c.orgs;
   o.strip_app_name_suffixes = c.strip_app_name_suffixes;
   o.ignore_missing_apps = c.ignore_missing_apps;
+  o.drop_missing_apps = c.drop_missing_apps;
+  o.hold_bytes = c.enrich_hold_bytes;
   o.cache.cc_pull_time = c.cc_pull_time;
   o.cache.missing_app_ttl = c.missing_app_ttl;
   o.cache.cc_rps = c.cc_rps;

@@ -42,7 +42,7 @@ TagNames scan_tags(const Envelope& env) {
 
 CachingEnricher::CachingEnricher(const EnrichOptions& options, cfapi::AppCache& cache, EnrichCounters& counters,
                                  Clock clock)
-    : options_(options), reader_(cache, options.front_slots), counters_(counters), clock_(std::move(clock)) {
+    : options_(options), reader_(cache, kFrontSlots), counters_(counters), clock_(std::move(clock)) {
   std::erase_if(options_.strip_app_name_suffixes, [](const std::string& s) { return s.empty(); });
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <string>
@@ -30,6 +31,9 @@ namespace nozzle {
 class CachingEnricher final : public Enricher {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  // Slots of the connection's front cache (a power of two; 32 bytes each).
+  static constexpr std::size_t kFrontSlots = 4096;
 
   // `cache` and `counters` are shared by every connection and outlive the enricher. The clock
   // is read only when an envelope is held.

@@ -15,8 +15,9 @@ struct EnrichOptions {
   // --enrich-wait (default 500ms): how long an envelope of an app being looked up is held
   // before it goes out without names (counted as a timeout). 0 sends at once.
   std::chrono::milliseconds enrich_wait{500};
-  // Bytes of held envelopes per firehose connection (an estimate: the Envelope plus its
-  // strings). Past it, envelopes go out at once without names (counted as hold_full).
+  // --enrich-hold-bytes / ENRICH_HOLD_BYTES (default 32MiB): bytes of held envelopes per
+  // firehose connection (an estimate: the Envelope plus its strings). Past it, envelopes go out
+  // at once without names (counted as hold_full).
   std::size_t hold_bytes = 32u << 20;
   // --orgs / ORGS (comma list, split by the config): only app events of these orgs go out,
   // matched against the org name (firehose-to-syslog's meaning) or the org guid. Fails closed:
@@ -33,11 +34,10 @@ struct EnrichOptions {
   // way (as in firehose-to-syslog, which never drops them), and the cache remembers it as
   // missing for --missing-app-ttl either way; the flag only silences the warning.
   bool ignore_missing_apps = false;
-  // Not a firehose-to-syslog flag: drop the events of apps Cloud Controller does not know
-  // (counted as dropped_missing) instead of sending them without names.
+  // --drop-missing-apps / DROP_MISSING_APPS, not a firehose-to-syslog flag: drop the events of
+  // apps Cloud Controller does not know (counted as dropped_missing) instead of sending them
+  // without names.
   bool drop_missing_apps = false;
-  // Per-connection front cache slots (a power of two; 32 bytes each).
-  std::size_t front_slots = 4096;
 
   // The shared app cache (--cc-pull-time, --missing-app-ttl, --cc-rps, --cache-file, ...).
   cfapi::AppCacheOptions cache;

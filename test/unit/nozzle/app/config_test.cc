@@ -104,6 +104,8 @@ TEST_CASE("defaults follow firehose-to-syslog") {
   CHECK(c.logs_buffer_size == 100000);
   CHECK(c.drains[0].queue_max_frames == 100000);
   CHECK(c.enrich_wait == 500ms);
+  CHECK(c.enrich_hold_bytes == 32u << 20);
+  CHECK_FALSE(c.drop_missing_apps);
   CHECK(c.shutdown_timeout == 10s);
   // The HTTP server answers /health on loopback only; /metrics and /stats/app are off.
   CHECK(c.stats_address == "127.0.0.1:8080");
@@ -277,6 +279,22 @@ TEST_CASE("spool: a folder shared by two drains, one that cannot be created, and
   CHECK(out.find("--spool-max-bytes / SPOOL_MAX_BYTES: 'lots' is not a size") != std::string::npos);
   CHECK(out.find("--spool-fsync / SPOOL_FSYNC: 'sometimes' is not one of never, segment, always") != std::string::npos);
   CHECK(out.find("--delivery / DELIVERY: 'twice' is not one of at-most-once, at-least-once") != std::string::npos);
+}
+
+TEST_CASE("--enrich-hold-bytes and --drop-missing-apps reach the config, and a hold below 64KiB is refused") {
+  auto args = kMinimal;
+  args.insert(args.end(), {"--enrich-hold-bytes", "8MiB", "--drop-missing-apps"});
+  const auto r = parse(args);
+  REQUIRE(r.action == ConfigResult::Action::Run);
+  CHECK(r.config.enrich_hold_bytes == 8u << 20);
+  CHECK(r.config.drop_missing_apps);
+
+  auto small = kMinimal;
+  small.insert(small.end(), {"--enrich-hold-bytes", "1KiB"});
+  const auto bad = parse(small);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("--enrich-hold-bytes / ENRICH_HOLD_BYTES: '1KiB' is not a size of at least 64KiB") !=
+        std::string::npos);
 }
 
 TEST_CASE("lists inside a drain URL stay whole, with --drain and in DRAINS, which splits at a comma only before a new URL") {
