@@ -8,8 +8,10 @@ namespace {
 constexpr std::chrono::milliseconds kSpoolLogInterval{10000};
 // After a spool write fails, memory only for this long before the spool is tried again.
 constexpr std::chrono::milliseconds kSpoolRetry{10000};
-// How much one replay write reads from the spool.
-constexpr std::size_t kReplayBatchBytes = 4u << 20;
+// How much one replay write reads from the spool: with its last record (at most 1 MiB) it stays
+// under FrameBatch::kRetainedBytes, so the batch's buffer is reused, not faulted in anew.
+constexpr std::size_t kReplayBatchBytes = 3u << 20;
+static_assert(kReplayBatchBytes + (1u << 20) <= FrameBatch::kRetainedBytes);
 }  // namespace
 
 DrainBase::DrainBase(DrainConfig config)
@@ -237,12 +239,18 @@ void DrainBase::batch_resending(const FrameBatch& batch) { counters_.resent.add(
 void DrainBase::spill_for_shutdown(FrameBatch& kept, std::size_t delivered) {
   if (!kept.empty()) {
     if (batch_from_spool_) {
-      // Still on disk: the next start reads it again, all but what was delivered.
-      if (delivered > 0) {
-        spool_->commit_first(delivered);
+      // Still on disk: the next start reads it again, all but what was delivered, and but the
+      // first records whose segments the byte bound removed meanwhile (the oldest frames: they
+      // are dropped as spool_full, as the bound drops the oldest).
+      const std::uint64_t gone = spool_->detached();
+      const std::uint64_t lost = gone > delivered ? std::min<std::uint64_t>(gone - delivered, kept.frames()) : 0;
+      const std::uint64_t skip = delivered > gone ? delivered - gone : 0;
+      if (skip > 0) {
+        spool_->commit_first(skip);
       } else {
         spool_->rewind();
       }
+      if (lost > 0) counters_.dropped_spool_full.add(lost);
       counters_.queued_frames.add(-static_cast<std::int64_t>(kept.frames()));
       counters_.queued_bytes.add(-static_cast<std::int64_t>(kept.bytes.size()));
       batch_from_spool_ = false;

@@ -275,6 +275,9 @@ std::string Spool::append(const FrameBatch& batch, SpoolLoss& loss) {
     if (options_.fsync == SpoolFsync::Always) ::fdatasync(write_fd_);
     enforce_limit(loss);
   }
+  // A spill of a whole memory queue grows the buffer to a segment's size: give that back, so
+  // that an outage leaves no lasting step in RSS.
+  if (scratch_.capacity() > kKeptScratchBytes) std::string().swap(scratch_);
   return "";
 }
 
@@ -290,6 +293,8 @@ void Spool::enforce_limit(SpoolLoss& loss) {
 
 void Spool::remove_front() {
   const Segment& oldest = segments_.front();
+  // What was read from it and not committed yet exists only in the reader's hands now.
+  detached_ += oldest.read - front_committed_read_;
   if (read_fd_ >= 0 && read_fd_seq_ == oldest.seq) {
     ::close(read_fd_);
     read_fd_ = -1;
@@ -363,6 +368,7 @@ void Spool::commit() {
     if (segments_.size() == 1) close_writer();  // the spool is empty: the next append starts anew
     remove_front();
   }
+  detached_ = 0;
   if (segments_.empty()) {
     save_cursor(next_seq_, 0);
   } else {
@@ -373,6 +379,7 @@ void Spool::commit() {
 }
 
 void Spool::rewind() {
+  detached_ = 0;
   for (std::size_t i = 0; i < segments_.size() && i <= read_index_; ++i) {
     Segment& seg = segments_[i];
     const std::uint64_t read = i == 0 ? front_committed_read_ : 0;

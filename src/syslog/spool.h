@@ -71,6 +71,9 @@ class Spool {
   // Of what was read since the last commit, the first `frames` were delivered: they are
   // consumed, and the rest will be read again (RELP: a batch acknowledged in part).
   void commit_first(std::size_t frames);
+  // Records read since the last commit whose segments the byte bound removed since (the
+  // oldest go first, so they are the first of what was read): rewind() cannot bring them back.
+  [[nodiscard]] std::uint64_t detached() const { return detached_; }
 
   // Flushes the segment being written to the disk (fdatasync).
   void sync();
@@ -83,6 +86,8 @@ class Spool {
 
   static constexpr std::string_view kMagic = "NZSPOOL1";
   static constexpr std::size_t kRecordHeader = 8;
+  // The write buffer's capacity kept between appends; a larger one is freed.
+  static constexpr std::size_t kKeptScratchBytes = 1u << 20;
 
  private:
   struct Segment {
@@ -116,6 +121,7 @@ class Spool {
   // The committed read position in segments_.front() (rewind() goes back to it).
   std::uint64_t front_committed_read_ = 0;
   std::uint64_t front_committed_offset_ = kMagic.size();
+  std::uint64_t detached_ = 0;
   std::uint64_t unread_frames_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t next_seq_ = 1;

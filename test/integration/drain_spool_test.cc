@@ -29,10 +29,10 @@ namespace {
 
 std::string message(int seq, std::size_t padding = 0) { return numbered_message(seq, padding); }
 
-// A drain whose memory queue holds little (256 KiB), so that an outage reaches the spool.
+// A drain whose memory queue holds little (1 MiB), so that an outage reaches the spool.
 DrainConfig spooling_drain(const std::string& url, const fs::path& spool) {
   DrainConfig c = fast_drain(url);
-  c.queue_max_bytes = 256u << 10;
+  c.queue_max_bytes = 1u << 20;
   c.spool.dir = spool.string();
   c.spool.segment_bytes = 256u << 10;
   return c;
@@ -80,7 +80,7 @@ TEST_CASE("spool: a receiver down far longer than the memory queue lasts gets ev
     DrainPool pool;
     Drain& d = pool.add(spooling_drain(url, dir / "drain"));
     pool.start();
-    constexpr int kFrames = 20000;  // about 6 MiB: 24 times the memory queue
+    constexpr int kFrames = 20000;  // about 6 MiB: 6 times the memory queue
     push_range(d, 0, kFrames);
     auto& c = d.counters();
     CHECK(wait_until([&] { return c.spooled.get() > 0 && c.queued_frames.get() == 0; }, 10s));
@@ -137,6 +137,7 @@ TEST_CASE("spool: when full, the oldest frames go, counted exactly, the newest a
   const std::uint16_t port = free_port(Protocol::Tcp);
   DrainPool pool;
   DrainConfig cfg = spooling_drain(tcp_url(port), dir / "drain");
+  cfg.queue_max_bytes = 4u << 20;  // room for the pushes between spills on a loaded machine
   cfg.spool.max_bytes = 2u << 20;
   cfg.spool.segment_bytes = 256u << 10;
   Drain& d = pool.add(cfg);

@@ -262,3 +262,24 @@ TEST_CASE("spool: commit_first consumes what was delivered of a read, and the re
   REQUIRE(again.open(loss) == "");
   CHECK(drain_all(again, loss) == range(7, 23));
 }
+
+TEST_CASE("spool: the bound removing a segment that a read batch came from detaches those records, and rewind cannot bring them back") {
+  SpoolDir dir;
+  SpoolOptions o = small(dir.path);
+  o.max_bytes = 1000;
+  Spool spool(o);
+  SpoolLoss loss;
+  REQUIRE(spool.open(loss) == "");
+  REQUIRE(spool.append(frames(0, 10), loss) == "");
+  FrameBatch b;
+  const std::size_t read = spool.read(b, 50, loss);  // in flight, from the oldest segment
+  REQUIRE(read > 0);
+  CHECK(spool.detached() == 0);
+  for (int i = 10; i < 100; i += 10) REQUIRE(spool.append(frames(i, 10), loss) == "");
+  CHECK(spool.detached() == read);  // its segment went to keep the bound
+  const std::uint64_t unread = spool.frames();
+  spool.rewind();
+  CHECK(spool.detached() == 0);
+  CHECK(spool.frames() == unread);  // nothing of the detached batch came back
+  CHECK(read + loss.full_frames + spool.frames() == 100);
+}
