@@ -12,7 +12,7 @@ constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP 
 constexpr std::string_view kOptions =
     "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, spaces, apps, "
     "source-types, exclude-orgs, exclude-spaces, exclude-apps, exclude-source-types, platform, delivery, "
-    "spool-dir, spool-max-bytes, spool-fsync, window";
+    "spool-dir, spool-max-bytes, spool-fsync, window, name";
 // No port is assigned to RELP; rsyslog's documentation uses 2514.
 constexpr std::uint16_t kDefaultRelpPort = 2514;
 // A spool smaller than this could not hold one segment of useful size.
@@ -163,6 +163,17 @@ bool parse_authority(std::string_view authority, DrainConfig& cfg, const Reporte
   return true;
 }
 
+// What a Cloud Foundry label value may hold (and no more than that), so a label can name it.
+bool valid_drain_name(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
 void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::string>& given, const Reporter& report) {
   std::set<std::string, std::less<>> seen;
   std::optional<std::size_t> max_bytes;
@@ -206,6 +217,13 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
       else cfg.skip_verify = *b;
     } else if (key == "server-name") {
       cfg.server_name = value;
+    } else if (key == "name") {
+      if (!valid_drain_name(value)) {
+        report("name='" + value + "' is not a drain name: 1 to 63 letters, digits, '-', '_' or '.', beginning with a letter or digit (a Cloud Foundry label value can name it)");
+      } else {
+        cfg.name = value;
+        cfg.named = true;
+      }
     } else if (key == "window") {
       std::size_t n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -402,13 +420,15 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   parse_query(query, cfg, result.given, report);
 
   if (!result.errors.empty() || !authority_ok) return result;
-  cfg.name = std::string(scheme) + "://";
-  if (cfg.host.find(':') != std::string::npos) {
-    cfg.name += "[" + cfg.host + "]";
-  } else {
-    cfg.name += cfg.host;
+  if (!cfg.named) {
+    cfg.name = std::string(scheme) + "://";
+    if (cfg.host.find(':') != std::string::npos) {
+      cfg.name += "[" + cfg.host + "]";
+    } else {
+      cfg.name += cfg.host;
+    }
+    cfg.name += ":" + std::to_string(cfg.port);
   }
-  cfg.name += ":" + std::to_string(cfg.port);
   result.config = std::move(cfg);
   return result;
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "syslog/drain_url.h"
 
@@ -167,6 +168,7 @@ void drains(const RawOptions& raw, Config& c, std::vector<std::string>& errors) 
     errors.push_back(where("--spool-dir", "SPOOL_DIR") + "'" + raw.spool_dir + "' is not an absolute path");
   }
   std::map<std::string, std::string> spool_owner;  // folder -> drain
+  std::set<std::string> drain_names;                // name= of every named drain
 
   std::vector<std::pair<std::string, std::string>> urls;  // url, where it came from
   for (const std::string& d : raw.drains) {
@@ -181,6 +183,9 @@ void drains(const RawOptions& raw, Config& c, std::vector<std::string>& errors) 
     for (const auto& e : parsed.errors) errors.push_back(origin + ": " + e);
     if (!parsed.config) continue;
     syslog::DrainConfig d = std::move(*parsed.config);
+    if (d.named && !drain_names.insert(d.name).second) {
+      errors.push_back(origin + ": two drains are named '" + d.name + "'; a name must say which drain it means");
+    }
     readable(d.ca_file, origin + " ca=", errors);
     readable(d.cert_file, origin + " cert=", errors);
     readable(d.key_file, origin + " key=", errors);

@@ -162,3 +162,15 @@ TEST_CASE("every problem of a URL is reported, not just the first") {
   CHECK_FALSE(r.config.has_value());
   CHECK(r.errors.size() == 3);
 }
+
+TEST_CASE("drain URL name= names the drain, and only a label value's characters may be used") {
+  const DrainConfig unnamed = ok("syslog://logs.example.com:514");
+  CHECK(unnamed.name == "syslog://logs.example.com:514");
+  CHECK_FALSE(unnamed.named);
+  const DrainConfig named = ok("syslog-tls://logs.example.com?name=team-a.prod_1");
+  CHECK(named.name == "team-a.prod_1");
+  CHECK(named.named);
+  fails_with("syslog://h?name=-team", "name='-team' is not a drain name");
+  fails_with("syslog://h?name=team%20a", "is not a drain name");
+  fails_with("syslog://h?name=" + std::string(64, 'a'), "is not a drain name");
+}

@@ -388,3 +388,15 @@ TEST_CASE("selectors: none given, every drain selects everything") {
   CHECK(r.config.selection == syslog::Selection{});
   for (const auto& d : r.config.drains) CHECK(d.select == syslog::Selection{});
 }
+
+TEST_CASE("two drains with one name= is a problem, exit 2, and named drains keep their names") {
+  auto args = kMinimal;
+  args.resize(6);
+  args.insert(args.end(), {"--drain", "syslog://a:514?name=team-a", "--drain", "syslog://b:514?name=team-a",
+                           "--drain", "syslog://c:514?name=team-c"});
+  const auto r = parse(args);
+  CHECK(r.exit_code == 2);
+  INFO(r.output);
+  CHECK(r.output.find("two drains are named 'team-a'") != std::string::npos);
+  CHECK(r.output.find("team-c") == std::string::npos);
+}
