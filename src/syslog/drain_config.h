@@ -57,7 +57,8 @@ std::optional<Platform> parse_platform(std::string_view text);  // include, excl
 std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp", "relp", "relp-tls"
 
 struct DrainConfig {
-  std::string name;  // name= if given, else "scheme://host:port"; used in metrics, logs and label routing (never holds secrets)
+  // name= if given, else "scheme://host:port"; used in metrics, logs and label routing (never holds secrets)
+  std::string name;
   bool named = false;  // name= was given: labels may route apps to this drain by its name
   Transport transport = Transport::Tls;
   std::string host;  // a DNS name, an IPv4 address or an IPv6 address without brackets
