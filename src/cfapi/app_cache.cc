@@ -68,12 +68,14 @@ std::chrono::steady_clock::duration AppCache::jittered_pull_time() {
 
 std::shared_ptr<const SpaceInfo> AppCache::intern(const CcApp& app) {
   auto& org = orgs_[app.org_guid];
-  if (!org || org->name != app.org_name || org->opted_out != app.org_opted_out) {
-    org = std::make_shared<const OrgInfo>(OrgInfo{app.org_guid, app.org_name, app.org_opted_out});
+  if (!org || org->name != app.org_name || org->opted_out != app.org_opted_out || org->labels != app.org_labels) {
+    org = std::make_shared<const OrgInfo>(OrgInfo{app.org_guid, app.org_name, app.org_opted_out, app.org_labels});
   }
   auto& space = spaces_[app.space_guid];
-  if (!space || space->name != app.space_name || space->opted_out != app.space_opted_out || space->org != org) {
-    space = std::make_shared<const SpaceInfo>(SpaceInfo{app.space_guid, app.space_name, app.space_opted_out, org});
+  if (!space || space->name != app.space_name || space->opted_out != app.space_opted_out || space->org != org ||
+      space->labels != app.space_labels) {
+    space = std::make_shared<const SpaceInfo>(
+        SpaceInfo{app.space_guid, app.space_name, app.space_opted_out, org, app.space_labels});
   }
   return space;
 }
@@ -100,7 +102,10 @@ void AppCache::install(const CcApp& app, TimePoint now) {
   e->state = AppState::Found;
   e->name = app.name;
   e->space = intern(app);
-  e->opted_out = app.app_opted_out || app.space_opted_out || app.org_opted_out;
+  e->labels = app.app_labels;
+  // syslog-nozzle/forward=false (nearest level) opts out as f2s-disable-logging does.
+  e->opted_out = app.app_opted_out || app.space_opted_out || app.org_opted_out ||
+                 e->forward() == RoutingLabels::Forward::No;
   e->seen.store(epoch(), std::memory_order_relaxed);
   e->expires_ns = ns_of(now + jittered_pull_time());
   if (e->opted_out) opted_out_known_.store(true, std::memory_order_relaxed);
@@ -189,9 +194,11 @@ bool AppCache::write_snapshot() {
   table_.for_each([&](const AppEntry& e) {
     if (e.state != AppState::Found) return;
     const SpaceInfo& space = *e.space;
+    // The app's own f2s flag is not kept apart from the rest: it is what remains of opted_out.
+    const bool by_label = e.forward() == RoutingLabels::Forward::No;
     apps.push_back(CcApp{e.key.text(), e.name, space.guid, space.name, space.org->guid, space.org->name,
-                         e.opted_out && !space.opted_out && !space.org->opted_out, space.opted_out,
-                         space.org->opted_out});
+                         e.opted_out && !by_label && !space.opted_out && !space.org->opted_out, space.opted_out,
+                         space.org->opted_out, e.labels, space.labels, space.org->labels});
   });
   const auto written = write_snapshot_file(options_.cache_file, format_snapshot(apps));
   if (!written) {

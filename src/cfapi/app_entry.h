@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "cfapi/cc_client.h"
+
 namespace nozzle::cfapi {
 
 // A UUID in 16 bytes: the map key. Half the size of its text, compared in two loads, hashed in
@@ -44,6 +46,7 @@ struct OrgInfo {
   std::string guid;
   std::string name;
   bool opted_out = false;  // f2s-disable-logging: "true" as a label or annotation of the org
+  RoutingLabels labels;    // syslog-nozzle/forward and syslog-nozzle/drain on the org
 };
 
 struct SpaceInfo {
@@ -51,6 +54,7 @@ struct SpaceInfo {
   std::string name;
   bool opted_out = false;  // on the space itself
   std::shared_ptr<const OrgInfo> org;  // never null
+  RoutingLabels labels;                // on the space itself
 };
 
 enum class AppState : std::uint8_t {
@@ -73,6 +77,21 @@ struct AppEntry {
   std::shared_ptr<const SpaceInfo> space;  // null unless Found
   std::string name;
   std::int64_t expires_ns = 0;  // steady-clock ns; 0 while Pending. Used by the cache's thread only
+  RoutingLabels labels;         // on the app itself; forward() and drain() give the nearest level's
+
+  // The nearest syslog-nozzle/forward (app over space over org); Unset when no level has it.
+  [[nodiscard]] RoutingLabels::Forward forward() const {
+    using F = RoutingLabels::Forward;
+    if (labels.forward != F::Unset || !space) return labels.forward;
+    if (space->labels.forward != F::Unset) return space->labels.forward;
+    return space->org->labels.forward;
+  }
+  // The nearest syslog-nozzle/drain; "" when no level has it.
+  [[nodiscard]] std::string_view drain() const {
+    if (!labels.drain.empty() || !space) return labels.drain;
+    if (!space->labels.drain.empty()) return space->labels.drain;
+    return space->org->labels.drain;
+  }
 
   void touch(std::uint32_t epoch) const {
     if (seen.load(std::memory_order_relaxed) != epoch) seen.store(epoch, std::memory_order_relaxed);

@@ -60,19 +60,48 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-bool parse_app_line(std::string_view line, CcApp& app) {
-  std::string_view field[7];
-  for (int i = 0; i < 7; ++i) {
+char forward_char(RoutingLabels::Forward f) {
+  switch (f) {
+    case RoutingLabels::Forward::Yes: return '1';
+    case RoutingLabels::Forward::No: return '0';
+    case RoutingLabels::Forward::Unset: break;
+  }
+  return '-';
+}
+
+RoutingLabels::Forward forward_of(char c) {
+  if (c == '1') return RoutingLabels::Forward::Yes;
+  if (c == '0') return RoutingLabels::Forward::No;
+  return RoutingLabels::Forward::Unset;
+}
+
+// Version 1: guid, name, space guid and name, org guid and name, opt-out flags (7 fields).
+// Version 2 adds the forward labels of app, space and org ("-10") and their drain labels.
+bool parse_app_line(std::string_view line, CcApp& app, int version) {
+  const int fields = version == 1 ? 7 : 11;
+  std::string_view field[11];
+  for (int i = 0; i < fields; ++i) {
     const auto tab = line.find('\t');
-    if ((tab == std::string_view::npos) != (i == 6)) return false;
+    if ((tab == std::string_view::npos) != (i == fields - 1)) return false;
     field[i] = line.substr(0, tab);
-    line = i == 6 ? std::string_view{} : line.substr(tab + 1);
+    line = i == fields - 1 ? std::string_view{} : line.substr(tab + 1);
   }
   const auto flags = field[6];
   if (flags.size() != 3 || flags.find_first_not_of("01") != std::string_view::npos) return false;
   app.app_opted_out = flags[0] == '1';
   app.space_opted_out = flags[1] == '1';
   app.org_opted_out = flags[2] == '1';
+  if (version >= 2) {
+    const auto forward = field[7];
+    if (forward.size() != 3 || forward.find_first_not_of("-01") != std::string_view::npos) return false;
+    app.app_labels.forward = forward_of(forward[0]);
+    app.space_labels.forward = forward_of(forward[1]);
+    app.org_labels.forward = forward_of(forward[2]);
+    if (!unescape(field[8], app.app_labels.drain) || !unescape(field[9], app.space_labels.drain) ||
+        !unescape(field[10], app.org_labels.drain)) {
+      return false;
+    }
+  }
   return unescape(field[0], app.guid) && unescape(field[1], app.name) && unescape(field[2], app.space_guid) &&
          unescape(field[3], app.space_name) && unescape(field[4], app.org_guid) && unescape(field[5], app.org_name) &&
          !app.guid.empty();
@@ -96,6 +125,12 @@ std::string format_snapshot(std::span<const CcApp> apps) {
     out += a.app_opted_out ? '1' : '0';
     out += a.space_opted_out ? '1' : '0';
     out += a.org_opted_out ? '1' : '0';
+    out += '\t';
+    for (const RoutingLabels* l : {&a.app_labels, &a.space_labels, &a.org_labels}) out += forward_char(l->forward);
+    for (const RoutingLabels* l : {&a.app_labels, &a.space_labels, &a.org_labels}) {
+      out += '\t';
+      put_escaped(out, l->drain);
+    }
     out += '\n';
   }
   const auto sum = fnv1a(kFnvOffset, std::string_view(out).substr(body));
@@ -111,10 +146,9 @@ Result<std::vector<CcApp>> parse_snapshot(std::string_view text) {
       header[kSnapshotMagic.size()] != ' ') {
     return R::failure("not an app cache snapshot (foreign file)");
   }
-  const auto version = header.substr(kSnapshotMagic.size() + 1);
-  if (version != std::to_string(kSnapshotVersion)) {
-    return R::failure("snapshot version " + std::string(version) + " is not supported");
-  }
+  const auto version_text = header.substr(kSnapshotMagic.size() + 1);
+  const int version = version_text == "1" ? 1 : version_text == std::to_string(kSnapshotVersion) ? kSnapshotVersion : 0;
+  if (version == 0) return R::failure("snapshot version " + std::string(version_text) + " is not supported");
   if (header_end == std::string_view::npos) return R::failure("truncated snapshot");
   std::string_view rest = text.substr(header_end + 1);
   std::uint64_t sum = kFnvOffset;
@@ -138,7 +172,7 @@ Result<std::vector<CcApp>> parse_snapshot(std::string_view text) {
       return apps;
     }
     CcApp app;
-    if (!parse_app_line(line, app)) return R::failure("corrupt snapshot: line " + std::to_string(line_no));
+    if (!parse_app_line(line, app, version)) return R::failure("corrupt snapshot: line " + std::to_string(line_no));
     sum = fnv1a(sum, rest.substr(0, nl + 1));
     apps.push_back(std::move(app));
     rest.remove_prefix(nl + 1);

@@ -25,7 +25,7 @@
 namespace nozzle::cfapi {
 
 inline constexpr std::string_view kSnapshotMagic = "syslog-nozzle-app-cache";
-inline constexpr int kSnapshotVersion = 1;
+inline constexpr int kSnapshotVersion = 2;  // reads 1 too (written before the routing labels)
 
 // Pure.
 std::string format_snapshot(std::span<const CcApp> apps);

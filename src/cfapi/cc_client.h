@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,7 +22,21 @@
 
 namespace nozzle::cfapi {
 
-// One app as the cache needs it: names, guids, and whether it opted out of logging.
+// The nozzle's own labels on an app, a space or an org (README, "Self-service by label"):
+//   syslog-nozzle/forward=true|false  forward this app (needed with --app-selection opt-in) or not
+//   syslog-nozzle/drain=NAME          send this app's envelopes to the drain named NAME
+// The nearest level that carries a key decides it: app over space over org.
+inline constexpr std::string_view kForwardLabel = "syslog-nozzle/forward";
+inline constexpr std::string_view kDrainLabel = "syslog-nozzle/drain";
+
+struct RoutingLabels {
+  enum class Forward : std::int8_t { Unset = -1, No = 0, Yes = 1 };
+  Forward forward = Forward::Unset;
+  std::string drain;  // "" when unset
+  bool operator==(const RoutingLabels&) const = default;
+};
+
+// One app as the cache needs it: names, guids, whether it opted out of logging, and its labels.
 struct CcApp {
   std::string guid;
   std::string name;
@@ -32,6 +47,9 @@ struct CcApp {
   bool app_opted_out = false;    // f2s-disable-logging: "true" as a label or annotation
   bool space_opted_out = false;  // on the app's space
   bool org_opted_out = false;    // on the app's org
+  RoutingLabels app_labels;
+  RoutingLabels space_labels;
+  RoutingLabels org_labels;
 };
 
 struct AppsPage {

@@ -46,10 +46,25 @@ bool opted_out(const Value& resource) {
   return false;
 }
 
+// syslog-nozzle/forward and syslog-nozzle/drain among the labels (cc_client.h). A forward value
+// other than true or false is read as unset: the level above decides.
+RoutingLabels routing_labels(const Value& resource) {
+  RoutingLabels out;
+  const Value* md = object_at(resource, "metadata");
+  const Value* labels = md ? object_at(*md, "labels") : nullptr;
+  if (labels == nullptr) return out;
+  const std::string_view forward = string_at(*labels, kForwardLabel.data());
+  if (forward == "true") out.forward = RoutingLabels::Forward::Yes;
+  else if (forward == "false") out.forward = RoutingLabels::Forward::No;
+  out.drain = std::string(string_at(*labels, kDrainLabel.data()));
+  return out;
+}
+
 struct Named {
   std::string_view name;
   std::string_view org_guid;  // spaces only
   bool opted_out = false;
+  RoutingLabels labels;
 };
 
 std::unordered_map<std::string_view, Named> index_included(const Value& doc, const char* kind) {
@@ -61,7 +76,7 @@ std::unordered_map<std::string_view, Named> index_included(const Value& doc, con
   for (const auto& r : it->value.GetArray()) {
     const auto guid = string_at(r, "guid");
     if (guid.empty()) continue;
-    out[guid] = Named{string_at(r, "name"), related_guid(r, "organization"), opted_out(r)};
+    out[guid] = Named{string_at(r, "name"), related_guid(r, "organization"), opted_out(r), routing_labels(r)};
   }
   return out;
 }
@@ -87,14 +102,17 @@ Result<AppsPage> parse_apps_page(std::string_view json) {
     if (app.guid.empty()) continue;
     app.name = string_at(r, "name");
     app.app_opted_out = opted_out(r);
+    app.app_labels = routing_labels(r);
     app.space_guid = related_guid(r, "space");
     if (const auto s = spaces.find(app.space_guid); s != spaces.end()) {
       app.space_name = s->second.name;
       app.space_opted_out = s->second.opted_out;
+      app.space_labels = s->second.labels;
       app.org_guid = s->second.org_guid;
       if (const auto o = orgs.find(s->second.org_guid); o != orgs.end()) {
         app.org_name = o->second.name;
         app.org_opted_out = o->second.opted_out;
+        app.org_labels = o->second.labels;
       }
     }
     page.apps.push_back(std::move(app));

@@ -39,8 +39,11 @@ TEST_CASE("app cache snapshot: round trip, names with tabs, newlines and backsla
   apps[0].name = "tab\there\nnew\\line\r";
   apps[1].app_opted_out = true;
   apps[1].org_opted_out = true;
+  apps[1].app_labels = RoutingLabels{RoutingLabels::Forward::Yes, "team\ta"};
+  apps[1].space_labels.forward = RoutingLabels::Forward::No;
+  apps[1].org_labels.drain = "team-o";
   const std::string text = format_snapshot(apps);
-  CHECK(text.starts_with("syslog-nozzle-app-cache 1\n"));
+  CHECK(text.starts_with("syslog-nozzle-app-cache 2\n"));
   auto back = parse_snapshot(text);
   REQUIRE_MESSAGE(back, back.error());
   REQUIRE(back->size() == 2);
@@ -49,14 +52,37 @@ TEST_CASE("app cache snapshot: round trip, names with tabs, newlines and backsla
   CHECK((*back)[1].app_opted_out);
   CHECK_FALSE((*back)[1].space_opted_out);
   CHECK((*back)[1].org_opted_out);
+  CHECK((*back)[1].app_labels == apps[1].app_labels);
+  CHECK((*back)[1].space_labels == apps[1].space_labels);
+  CHECK((*back)[1].org_labels == apps[1].org_labels);
+  CHECK((*back)[0].app_labels == RoutingLabels{});
   CHECK(parse_snapshot(format_snapshot({}))->empty());
+}
+
+TEST_CASE("app cache snapshot: a version 1 file (before the routing labels) is still read") {
+  const std::string v1 =
+      "syslog-nozzle-app-cache 1\n"
+      "33333333-0000-0000-0000-000000000001\tweb\ts1\tdev\to1\tacme\t010\n";
+  std::uint64_t sum = 0xcbf29ce484222325ull;
+  for (const char c : v1.substr(v1.find('\n') + 1)) {
+    sum ^= static_cast<unsigned char>(c);
+    sum *= 0x100000001b3ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sum));
+  auto back = parse_snapshot(v1 + "end 1 " + hex + "\n");
+  REQUIRE_MESSAGE(back, back.error());
+  REQUIRE(back->size() == 1);
+  CHECK((*back)[0].name == "web");
+  CHECK((*back)[0].space_opted_out);
+  CHECK((*back)[0].app_labels == RoutingLabels{});
 }
 
 TEST_CASE("app cache snapshot: foreign, other version, truncated and corrupt files are refused") {
   const std::string good = format_snapshot(std::vector<CcApp>{make_app(1), make_app(2)});
   CHECK_FALSE(parse_snapshot(""));
   CHECK(parse_snapshot(std::string("\0\0\0\x10\xed\xda\x0c", 7)).error().find("foreign") != std::string::npos);
-  CHECK(parse_snapshot("syslog-nozzle-app-cache 2\nend 0 cbf29ce484222325\n").error().find("version") !=
+  CHECK(parse_snapshot("syslog-nozzle-app-cache 3\nend 0 cbf29ce484222325\n").error().find("version") !=
         std::string::npos);
   CHECK_FALSE(parse_snapshot(good.substr(0, good.size() - 1)));
   CHECK_FALSE(parse_snapshot(good.substr(0, good.size() / 2)));

@@ -104,3 +104,33 @@ TEST_CASE("cc client: the rate limiter spaces requests 1/rps apart, 0 is unlimit
   none.record(t0);
   CHECK(none.ready(t0));
 }
+
+TEST_CASE("cc client: the routing labels syslog-nozzle/forward and syslog-nozzle/drain are read on app, space and org") {
+  constexpr const char* kLabelled = R"({
+  "resources": [
+    {"guid": "a1", "name": "web", "relationships": {"space": {"data": {"guid": "s1"}}},
+     "metadata": {"labels": {"syslog-nozzle/forward": "true", "syslog-nozzle/drain": "team-a"}}},
+    {"guid": "a2", "name": "worker", "relationships": {"space": {"data": {"guid": "s1"}}},
+     "metadata": {"labels": {"syslog-nozzle/forward": "maybe"}, "annotations": {"syslog-nozzle/drain": "x"}}}
+  ],
+  "included": {
+    "spaces": [{"guid": "s1", "name": "dev", "relationships": {"organization": {"data": {"guid": "o1"}}},
+                "metadata": {"labels": {"syslog-nozzle/forward": "false"}}}],
+    "organizations": [{"guid": "o1", "name": "acme", "metadata": {"labels": {"syslog-nozzle/drain": "team-o"}}}]
+  }
+})";
+  using F = RoutingLabels::Forward;
+  auto page = parse_apps_page(kLabelled);
+  REQUIRE_MESSAGE(page, page.error());
+  REQUIRE(page->apps.size() == 2);
+  const auto& web = page->apps[0];
+  CHECK(web.app_labels.forward == F::Yes);
+  CHECK(web.app_labels.drain == "team-a");
+  CHECK(web.space_labels.forward == F::No);
+  CHECK(web.space_labels.drain.empty());
+  CHECK(web.org_labels.forward == F::Unset);
+  CHECK(web.org_labels.drain == "team-o");
+  const auto& worker = page->apps[1];
+  CHECK(worker.app_labels.forward == F::Unset);  // neither true nor false: the level above decides
+  CHECK(worker.app_labels.drain.empty());        // an annotation does not route
+}
