@@ -51,7 +51,8 @@ void relationship(Writer& w, const char* key, const std::string& guid) {
   w.EndObject();
 }
 
-void write_org(Writer& w, const OrgRecord& o, const std::string& base) {
+void write_org(Writer& w, const OrgRecord& o, const std::map<std::string, std::string>& labels,
+               const std::string& base) {
   w.StartObject();
   w.Key("guid"); str(w, o.guid);
   w.Key("created_at"); w.String(kCreatedAt);
@@ -63,7 +64,7 @@ void write_org(Writer& w, const OrgRecord& o, const std::string& base) {
   w.Key("quota"); w.StartObject(); w.Key("data"); w.StartObject(); w.Key("guid");
   w.String("00000000-0000-4000-b000-000000000000"); w.EndObject(); w.EndObject();
   w.EndObject();
-  metadata(w, {{"tier", o.index % 2 == 0 ? "gold" : "silver"}}, {});
+  metadata(w, labels, {});
   w.Key("links");
   w.StartObject();
   href(w, "self", base + "/v3/organizations/" + o.guid);
@@ -73,7 +74,8 @@ void write_org(Writer& w, const OrgRecord& o, const std::string& base) {
 
 using Extra = std::function<void()>;
 
-void write_space(Writer& w, const SpaceRecord& s, const std::string& org_guid_text, const std::string& base,
+void write_space(Writer& w, const SpaceRecord& s, const std::map<std::string, std::string>& labels,
+                 const std::string& org_guid_text, const std::string& base,
                  const Extra& extra = {}) {
   w.StartObject();
   w.Key("guid"); str(w, s.guid);
@@ -85,7 +87,7 @@ void write_space(Writer& w, const SpaceRecord& s, const std::string& org_guid_te
   relationship(w, "organization", org_guid_text);
   w.Key("quota"); w.StartObject(); w.Key("data"); w.Null(); w.EndObject();
   w.EndObject();
-  metadata(w, {{"stage", s.index % 2 == 0 ? "prod" : "dev"}}, {});
+  metadata(w, labels, {});
   w.Key("links");
   w.StartObject();
   href(w, "self", base + "/v3/spaces/" + s.guid);
@@ -265,13 +267,13 @@ CcResult CcApi::handle(const HttpRequest& req, const std::string& base) const {
     if (want_spaces) {
       w.Key("spaces");
       w.StartArray();
-      for (auto s : inc_spaces) write_space(w, foundation_.space(s), foundation_.org(foundation_.space(s).org).guid, base);
+      for (auto s : inc_spaces) write_space(w, foundation_.space(s), foundation_.labels_of(foundation_.space(s).guid), foundation_.org(foundation_.space(s).org).guid, base);
       w.EndArray();
     }
     if (want_orgs) {
       w.Key("organizations");
       w.StartArray();
-      for (auto o : inc_orgs) write_org(w, foundation_.org(o), base);
+      for (auto o : inc_orgs) write_org(w, foundation_.org(o), foundation_.labels_of(foundation_.org(o).guid), base);
       w.EndArray();
     }
     w.EndObject();
@@ -366,10 +368,10 @@ CcResult CcApi::handle(const HttpRequest& req, const std::string& base) const {
       const auto& s = foundation_.space(matched[i]);
       if (single) {
         inc_orgs.push_back(s.org);
-        write_space(w, s, foundation_.org(s.org).guid, base, finish_included);
+        write_space(w, s, foundation_.labels_of(s.guid), foundation_.org(s.org).guid, base, finish_included);
         return {HttpResponse::json(200, sb.GetString()), route};
       }
-      write_space(w, s, foundation_.org(s.org).guid, base);
+      write_space(w, s, foundation_.labels_of(s.guid), foundation_.org(s.org).guid, base);
       inc_orgs.push_back(s.org);
     }
     w.EndArray();
@@ -382,7 +384,7 @@ CcResult CcApi::handle(const HttpRequest& req, const std::string& base) const {
   if (!id.empty()) {
     const auto o = foundation_.find_org(id);
     if (!o) return {cc_error(404, 10010, "CF-ResourceNotFound", "Organization not found"), route};
-    write_org(w, foundation_.org(*o), base);
+    write_org(w, foundation_.org(*o), foundation_.labels_of(foundation_.org(*o).guid), base);
     return {HttpResponse::json(200, sb.GetString()), route};
   }
   if (auto bad = unknown_params(q, {"guids", "names", "page", "per_page", "order_by", "label_selector"}); !bad.empty()) {
@@ -402,7 +404,7 @@ CcResult CcApi::handle(const HttpRequest& req, const std::string& base) const {
   w.Key("resources");
   w.StartArray();
   for (std::size_t i = (paging.page - 1) * paging.per_page; i < matched.size() && i < paging.page * paging.per_page; ++i) {
-    write_org(w, foundation_.org(matched[i]), base);
+    write_org(w, foundation_.org(matched[i]), foundation_.labels_of(foundation_.org(matched[i]).guid), base);
   }
   w.EndArray();
   w.EndObject();

@@ -79,6 +79,13 @@ HttpResponse handle_control(Simulator& sim, const HttpRequest& req) {
     sim.report_upstream_drop(count);
     return HttpResponse::json(200, "{\"count\":" + std::to_string(count) + "}");
   }
+  if (path == "/sim/labels" && req.method == "POST") {
+    const auto guid = query_value(q, "guid");
+    const auto key = query_value(q, "key");
+    if (!guid || !key || key->empty()) return HttpResponse::json(400, R"({"error":"guid and key are required"})");
+    if (!sim.set_label(*guid, *key, query_value(q, "value"))) return not_found();
+    return HttpResponse::json(200, "{}");
+  }
   if (path == "/sim/apps" && req.method == "POST") return HttpResponse::json(201, app_json(sim.add_app()));
   constexpr std::string_view kApps = "/sim/apps/";
   if (path.starts_with(kApps)) {

@@ -14,6 +14,8 @@ Foundation::Foundation(const FoundationOptions& options) : options_(options) {
     const std::uint32_t org = j % options.orgs;
     spaces_.push_back({j, org, space_guid(org, j), space_name(j)});
   }
+  for (const auto& o : orgs_) resource_labels_[o.guid]["tier"] = o.index % 2 == 0 ? "gold" : "silver";
+  for (const auto& s : spaces_) resource_labels_[s.guid]["stage"] = s.index % 2 == 0 ? "prod" : "dev";
   apps_.reserve(options.apps);
   for (std::uint64_t i = 0; i < options.apps; ++i) apps_.push_back(make_app(i));
 }
@@ -67,6 +69,27 @@ std::vector<AppRecord> Foundation::live_apps() const {
     if (!a.deleted) out.push_back(a);
   }
   return out;
+}
+
+bool Foundation::set_label(std::string_view guid, const std::string& key, const std::optional<std::string>& value) {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::string>* labels = nullptr;
+  if (const auto ref = parse_app_guid(guid); ref && ref->app < apps_.size() && !apps_[ref->app].deleted &&
+                                             apps_[ref->app].guid == guid) {
+    labels = &apps_[ref->app].labels;
+  } else if (const auto it = resource_labels_.find(guid); it != resource_labels_.end()) {
+    labels = &it->second;
+  }
+  if (labels == nullptr) return false;
+  if (value) (*labels)[key] = *value;
+  else labels->erase(key);
+  return true;
+}
+
+std::map<std::string, std::string> Foundation::labels_of(std::string_view guid) const {
+  std::lock_guard lock(mutex_);
+  const auto it = resource_labels_.find(guid);
+  return it == resource_labels_.end() ? std::map<std::string, std::string>{} : it->second;
 }
 
 bool Foundation::rename_app(std::string_view guid, std::string_view name) {

@@ -69,6 +69,11 @@ class Foundation {
   // Renames to app-<i>-r<n>, or to `name` when given. False when the app is unknown or deleted.
   bool rename_app(std::string_view guid, std::string_view name = {});
   bool delete_app(std::string_view guid);
+  // Sets (a value) or removes (nullopt) a label of an app, a space or an org, as
+  // `cf set-label` / `cf unset-label` would. False when no live resource has that guid.
+  bool set_label(std::string_view guid, const std::string& key, const std::optional<std::string>& value);
+  // The labels of a space or an org (their fixed ones and any set since); empty for other guids.
+  [[nodiscard]] std::map<std::string, std::string> labels_of(std::string_view guid) const;
   // Adds app i = app_slots() in space i % spaces; returns it.
   AppRecord add_app();
 
@@ -80,6 +85,7 @@ class Foundation {
   std::vector<SpaceRecord> spaces_;
   mutable std::mutex mutex_;
   std::vector<AppRecord> apps_;  // guarded by mutex_; index == position
+  std::map<std::string, std::map<std::string, std::string>, std::less<>> resource_labels_;  // spaces, orgs; mutex_
 };
 
 }  // namespace cfsim

@@ -269,6 +269,9 @@ const Foundation& Simulator::foundation() const { return impl_->foundation; }
 CountersSnapshot Simulator::counters() const { return impl_->counters.snapshot(); }
 bool Simulator::rename_app(const std::string& guid, const std::string& name) { return impl_->foundation.rename_app(guid, name); }
 bool Simulator::delete_app(const std::string& guid) { return impl_->foundation.delete_app(guid); }
+bool Simulator::set_label(const std::string& guid, const std::string& key, const std::optional<std::string>& value) {
+  return impl_->foundation.set_label(guid, key, value);
+}
 AppRecord Simulator::add_app() { return impl_->foundation.add_app(); }
 void Simulator::set_faults(const FaultSettings& f) { impl_->faults.set(f); }
 FaultSettings Simulator::faults() const { return impl_->faults.get(); }

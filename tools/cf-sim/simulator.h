@@ -49,6 +49,8 @@ class Simulator {
 
   bool rename_app(const std::string& guid, const std::string& new_name = {});
   bool delete_app(const std::string& guid);
+  // A label on an app, a space or an org (or POST /sim/labels?guid=G&key=K[&value=V]; no value removes it).
+  bool set_label(const std::string& guid, const std::string& key, const std::optional<std::string>& value);
   AppRecord add_app();
   void set_faults(const FaultSettings& faults);
   [[nodiscard]] FaultSettings faults() const;
