@@ -160,6 +160,9 @@ struct AppInfo {
   std::string_view space_name;
   std::string_view org_id;
   std::string_view org_name;
+  // The nearest syslog-nozzle/drain label of the app, its space or its org ("" if none or not
+  // read): the named drain it asks to go to (README, "Self-service by label").
+  std::string_view drain_label;
 };
 
 }  // namespace nozzle

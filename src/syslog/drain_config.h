@@ -59,7 +59,8 @@ std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "sys
 struct DrainConfig {
   // name= if given, else "scheme://host:port"; used in metrics, logs and label routing (never holds secrets)
   std::string name;
-  bool named = false;  // name= was given: labels may route apps to this drain by its name
+  bool named = false;         // name= was given
+  bool label_routed = false;  // labels=route (the default of a named drain): syslog-nozzle/drain labels route here
   Transport transport = Transport::Tls;
   std::string host;  // a DNS name, an IPv4 address or an IPv6 address without brackets
   std::uint16_t port = 6514;

@@ -1,5 +1,6 @@
 #include "syslog/drain_url.h"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -12,7 +13,7 @@ constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP 
 constexpr std::string_view kOptions =
     "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, spaces, apps, "
     "source-types, exclude-orgs, exclude-spaces, exclude-apps, exclude-source-types, platform, delivery, "
-    "spool-dir, spool-max-bytes, spool-fsync, window, name";
+    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels";
 // No port is assigned to RELP; rsyslog's documentation uses 2514.
 constexpr std::uint16_t kDefaultRelpPort = 2514;
 // A spool smaller than this could not hold one segment of useful size.
@@ -224,6 +225,9 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
         cfg.name = value;
         cfg.named = true;
       }
+    } else if (key == "labels") {
+      if (value != "route" && value != "ignore") report("labels='" + value + "' is not one of route, ignore");
+      cfg.label_routed = value == "route";
     } else if (key == "window") {
       std::size_t n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -419,6 +423,11 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   const bool authority_ok = parse_authority(authority, cfg, report);
   parse_query(query, cfg, result.given, report);
 
+  if (std::find(result.given.begin(), result.given.end(), "labels") == result.given.end()) {
+    cfg.label_routed = cfg.named;
+  } else if (cfg.label_routed && !cfg.named) {
+    report("labels=route needs name=: a label routes to a drain by its name");
+  }
   if (!result.errors.empty() || !authority_ok) return result;
   if (!cfg.named) {
     cfg.name = std::string(scheme) + "://";

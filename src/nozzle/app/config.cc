@@ -119,6 +119,7 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--strip-app-name-suffixes", raw.strip_suffixes, "suffixes cut from app names (comma list), e.g. -venerable,-blue,-green")->envname("STRIP_APP_NAME_SUFFIXES")->group("Enrichment");
   app.add_option("--enrich-wait", raw.enrich_wait, "how long an unknown app's events wait for its names")->envname("ENRICH_WAIT")->group("Enrichment");
   app.add_option("--enrich-hold-bytes", raw.enrich_hold_bytes, "bytes of envelopes each firehose connection holds while their names are looked up; past it they go out without names (counted)")->envname("ENRICH_HOLD_BYTES")->group("Enrichment")->default_str("32MiB");
+  app.add_option("--app-selection", raw.app_selection, "opt-out: every app but those labelled syslog-nozzle/forward=false or f2s-disable-logging=true; opt-in: only apps (or their space or org) labelled syslog-nozzle/forward=true or syslog-nozzle/drain=NAME")->envname("APP_SELECTION")->group("Selectors")->default_str("opt-out");
   app.add_flag("--drop-missing-apps", c.drop_missing_apps, "drop (and count) the events of apps Cloud Controller does not know, instead of sending them without names")->envname("DROP_MISSING_APPS")->group("Enrichment");
 
   // Operation.

@@ -57,6 +57,7 @@ struct Config {
   std::chrono::milliseconds enrich_wait{500};         // --enrich-wait ENRICH_WAIT
   std::size_t enrich_hold_bytes = 32u << 20;          // --enrich-hold-bytes ENRICH_HOLD_BYTES
   bool drop_missing_apps = false;                     // --drop-missing-apps DROP_MISSING_APPS
+  bool app_opt_in = false;                            // --app-selection opt-in APP_SELECTION
 
   // Operation.
   // The HTTP server always answers /health; /metrics and /stats/app only when asked for.

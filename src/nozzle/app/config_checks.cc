@@ -366,6 +366,8 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
   if (auto p = syslog::parse_platform(raw.platform)) c.selection.platform = *p;
   else errors.push_back(where("--platform", "PLATFORM") + "'" + raw.platform + "' is not one of include, exclude, only");
   c.strip_app_name_suffixes = split_list(raw.strip_suffixes);
+  if (raw.app_selection == "opt-in" || raw.app_selection == "opt-out") c.app_opt_in = raw.app_selection == "opt-in";
+  else errors.push_back(where("--app-selection", "APP_SELECTION") + "'" + raw.app_selection + "' is not one of opt-out, opt-in");
   c.cache_file = raw.cache_file;
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     errors.push_back(where("--log-level", "LOG_LEVEL") + "'" + c.log_level + "' is not debug, info, warn or error");

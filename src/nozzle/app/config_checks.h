@@ -44,6 +44,7 @@ struct RawOptions {
   std::string exclude_apps;
   std::string exclude_source_types;
   std::string platform = "include";
+  std::string app_selection = "opt-out";
   std::string missing_app_ttl = "5m";
   std::string strip_suffixes;
   std::string enrich_wait = "500ms";

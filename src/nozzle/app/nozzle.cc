@@ -28,6 +28,9 @@ EnrichOptions enrich_options(const Config& c) {
   o.strip_app_name_suffixes = c.strip_app_name_suffixes;
   o.ignore_missing_apps = c.ignore_missing_apps;
   o.drop_missing_apps = c.drop_missing_apps;
+  o.opt_in = c.app_opt_in;
+  o.read_labels = c.app_opt_in || std::any_of(c.drains.begin(), c.drains.end(),
+                                              [](const syslog::DrainConfig& d) { return d.label_routed; });
   o.hold_bytes = c.enrich_hold_bytes;
   o.cache.cc_pull_time = c.cc_pull_time;
   o.cache.missing_app_ttl = c.missing_app_ttl;
@@ -112,7 +115,8 @@ bool Nozzle::start() {
       syslog::DrainConfig dc = d;
       dc.format.procid = pid;
       syslog::Drain& drain = drains_->add(dc);
-      routes_.push_back(Route{&drain, dc.events, DrainSelection(dc.select), formatter_for(formatters_, dc.format)});
+      routes_.push_back(Route{&drain, dc.events, DrainSelection(dc.select), formatter_for(formatters_, dc.format),
+                              dc.label_routed ? dc.name : std::string()});
     }
   }
   drains_->start();

@@ -98,7 +98,8 @@ Nozzle::Totals Nozzle::totals() const {
     t.filtered = s.filtered.get();
   }
   const auto& e = enrich_counters_;
-  t.filtered += e.dropped_org.get() + e.dropped_opt_out.get() + e.dropped_missing.get();
+  t.filtered += e.dropped_org.get() + e.dropped_opt_out.get() + e.dropped_missing.get() + e.not_opted_in.get() +
+                e.opt_in_unknown.get();
   t.formatted = pipeline_counters_.formatted.get();
   t.enriched = e.from_tags.get() + e.from_cache.get();
   t.app_envelopes = t.enriched + e.timeouts.get() + e.unknown_app.get() + e.hold_full.get() +
@@ -133,6 +134,8 @@ std::string Nozzle::render_metrics() const {
   w.sample("envelopes_filtered_total", {"reason", "org"}, u(e.dropped_org.get()));
   w.sample("envelopes_filtered_total", {"reason", "opt_out"}, u(e.dropped_opt_out.get()));
   w.sample("envelopes_filtered_total", {"reason", "missing_app"}, u(e.dropped_missing.get()));
+  w.sample("envelopes_filtered_total", {"reason", "not_opted_in"}, u(e.not_opted_in.get()));
+  w.sample("envelopes_filtered_total", {"reason", "opt_in_unknown"}, u(e.opt_in_unknown.get()));
   w.family("envelopes_enriched_total", "counter", "App envelopes that got their names, by where from.");
   w.sample("envelopes_enriched_total", {"source", "tags"}, u(e.from_tags.get()));
   w.sample("envelopes_enriched_total", {"source", "cache"}, u(e.from_cache.get()));
@@ -149,6 +152,9 @@ std::string Nozzle::render_metrics() const {
            u(pipeline_counters_.messages_too_large.get()));
   w.single("drain_filtered_total", "counter", "Envelope and drain pairs skipped by a drain's events= or selectors (orgs=, apps=, ...).",
            u(pipeline_counters_.drain_filtered.get()));
+  w.single("label_unknown_drain_total", "counter",
+           "App envelopes whose syslog-nozzle/drain label names no drain routed by label (their drains' selectors decided).",
+           u(pipeline_counters_.label_unknown_drain.get()));
 
   w.single("firehose_connected", "gauge", "Firehose connections up.", static_cast<double>(s.connected.get()));
   w.single("firehose_reconnects_total", "counter", "Firehose connections made after an earlier one ended.", u(s.reconnects.get()));

@@ -1,5 +1,7 @@
 #include "nozzle/pipeline/caching_enricher.h"
 
+#include <optional>
+
 #include "core/log.h"
 #include "nozzle/pipeline/selector.h"
 
@@ -70,6 +72,11 @@ void CachingEnricher::deliver_found(Envelope& env, const cfapi::AppEntry& entry,
     counters_.dropped_opt_out.add();
     return;
   }
+  const std::string_view drain_label = options_.read_labels ? entry.drain() : std::string_view{};
+  if (options_.opt_in && drain_label.empty() && entry.forward() != cfapi::RoutingLabels::Forward::Yes) {
+    counters_.not_opted_in.add();
+    return;
+  }
   const cfapi::SpaceInfo& space = *entry.space;
   const cfapi::OrgInfo& org = *space.org;
   if (!org_selected(options_.orgs, env.app_id(), org.name, org.guid)) {
@@ -78,11 +85,17 @@ void CachingEnricher::deliver_found(Envelope& env, const cfapi::AppEntry& entry,
   }
   counters_.from_cache.add();
   const AppInfo info{env.app_id(), strip_suffix(entry.name, options_.strip_app_name_suffixes),
-                     space.guid, space.name, org.guid, org.name};
+                     space.guid,   space.name,
+                     org.guid,     org.name,
+                     drain_label};
   emit(env, info);
 }
 
 void CachingEnricher::deliver_missing(Envelope& env, const Emit& emit) {
+  if (options_.opt_in) {
+    counters_.opt_in_unknown.add();  // fails closed: an unknown app carries no label
+    return;
+  }
   if (options_.drop_missing_apps) {
     counters_.dropped_missing.add();
     return;
@@ -102,6 +115,10 @@ void CachingEnricher::deliver_missing(Envelope& env, const Emit& emit) {
 }
 
 void CachingEnricher::deliver_unnamed(Envelope& env, Why why, const Emit& emit) {
+  if (options_.opt_in) {
+    counters_.opt_in_unknown.add();  // fails closed: its labels are not known
+    return;
+  }
   if (!org_selected(options_.orgs, env.app_id(), {}, {})) {
     counters_.dropped_org.add();  // fails closed: the org is unknown
     return;
@@ -134,7 +151,18 @@ void CachingEnricher::process(Envelope& env, const Emit& emit) {
     emit(env, AppInfo{});
     return;
   }
-  if (const TagNames t = scan_tags(env); t.complete()) {
+  const TagNames t = scan_tags(env);
+  std::optional<cfapi::AppLookup> looked_up;
+  if (t.complete() && options_.read_labels) {
+    // The names are in the tags, the labels only in the cache: an app the cache knows goes by
+    // its entry; otherwise, unless opt-in needs the labels, by its tags, without a label.
+    looked_up = reader_.lookup(id);
+    if (looked_up->status == cfapi::AppStatus::Found) {
+      deliver_found(env, *looked_up->entry, emit);
+      return;
+    }
+  }
+  if (t.complete() && !options_.opt_in) {
     if (reader_.cache().has_opted_out()) {
       const auto known = reader_.peek(id);
       if (known.status == cfapi::AppStatus::Found && known.entry->opted_out) {
@@ -151,7 +179,7 @@ void CachingEnricher::process(Envelope& env, const Emit& emit) {
                       t.org_id, t.org_name});
     return;
   }
-  const cfapi::AppLookup lookup = reader_.lookup(id);
+  const cfapi::AppLookup lookup = looked_up ? *looked_up : reader_.lookup(id);
   if (!held_.empty()) {
     // Envelopes of an app with held ones go behind them, so that an app's order is kept.
     if (auto it = held_.find(std::string(id)); it != held_.end()) {

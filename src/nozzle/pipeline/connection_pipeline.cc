@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/log.h"
+
 namespace nozzle {
 
 void StdoutWriter::write(std::string_view message) {
@@ -25,7 +27,9 @@ ConnectionPipeline::ConnectionPipeline(std::unique_ptr<Enricher> enricher,
       out_(formatters.size()),
       done_(formatters.size(), false),
       staged_(routes.size()),
-      emit_([this](Envelope& env, const AppInfo& app) { deliver(env, app); }) {}
+      emit_([this](Envelope& env, const AppInfo& app) { deliver(env, app); }) {
+  for (const Route& r : routes_) label_routes_ = label_routes_ || !r.label_name.empty();
+}
 
 void ConnectionPipeline::on_envelope(Envelope& env) { enricher_->process(env, emit_); }
 
@@ -49,15 +53,29 @@ void ConnectionPipeline::commit() {
   if (formatted_ != 0) counters_.formatted.add(std::exchange(formatted_, 0));
   if (drain_filtered_ != 0) counters_.drain_filtered.add(std::exchange(drain_filtered_, 0));
   if (too_large_ != 0) counters_.messages_too_large.add(std::exchange(too_large_, 0));
+  if (label_unknown_ != 0) counters_.label_unknown_drain.add(std::exchange(label_unknown_, 0));
 }
 
 void ConnectionPipeline::deliver(Envelope& env, const AppInfo& app) {
   ++formatted_;
   std::fill(done_.begin(), done_.end(), false);
   const Subject subject = Subject::of(env, app);
+  // A syslog-nozzle/drain label that names a label-routed drain decides among those drains.
+  bool by_label = false;
+  if (label_routes_ && !app.drain_label.empty()) {
+    for (const Route& route : routes_) by_label = by_label || route.label_name == app.drain_label;
+    if (!by_label) {
+      ++label_unknown_;
+      log::write_limited("pipeline.label_unknown_drain", std::chrono::minutes(1), log::Level::Warn,
+                         "an app's syslog-nozzle/drain label names no drain routed by label; its selectors decide",
+                         {{"app_id", app.app_id}, {"label", app.drain_label}});
+    }
+  }
   for (std::size_t r = 0; r < routes_.size(); ++r) {
     const Route& route = routes_[r];
-    if (!route.events.contains(env.type) || !route.selection.selects(subject)) {
+    const bool selected =
+        by_label && !route.label_name.empty() ? route.label_name == app.drain_label : route.selection.selects(subject);
+    if (!route.events.contains(env.type) || !selected) {
       ++drain_filtered_;
       continue;
     }

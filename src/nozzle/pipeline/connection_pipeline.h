@@ -27,9 +27,10 @@ namespace nozzle {
 
 // Counters of the stage, shared by all connections.
 struct PipelineCounters {
-  Counter formatted;           // envelopes that reached formatting
-  Counter messages_too_large;  // messages dropped by the formatter (cannot fit max-message-bytes)
-  Counter drain_filtered;      // (envelope, drain) pairs skipped by a drain's events= or selectors
+  Counter formatted;            // envelopes that reached formatting
+  Counter messages_too_large;   // messages dropped by the formatter (cannot fit max-message-bytes)
+  Counter drain_filtered;       // (envelope, drain) pairs skipped by a drain's events= or selectors
+  Counter label_unknown_drain;  // app envelopes whose syslog-nozzle/drain label names no label-routed drain
 };
 
 // One destination: a drain (or stdout in --debug) with its own filters.
@@ -38,6 +39,10 @@ struct Route {
   EventSet events = EventSet::all();
   DrainSelection selection;  // orgs=, spaces=, apps=, source-types=, exclude-*=, platform=
   std::size_t format = 0;    // index into the formatters
+  // The drain's name= when it is routed by label (labels=route, the default of a named drain):
+  // an app whose syslog-nozzle/drain label names it comes here whatever the selectors say, and
+  // an app whose label names another such drain does not. "" for every other route.
+  std::string label_name;
 };
 
 // Writes whole messages to stdout under a lock (--debug and --demo).
@@ -78,7 +83,9 @@ class ConnectionPipeline final : public EnvelopeHandler {
   std::vector<syslog::FormattedMessages> out_;  // one per formatter, reused
   std::vector<bool> done_;                      // out_[i] holds this envelope's messages
   std::vector<syslog::FrameBatch> staged_;      // per route: frames not yet handed to the drain
-  std::uint64_t formatted_ = 0;                 // not yet added to counters_
+  bool label_routes_ = false;                   // some route has a label_name
+  std::uint64_t label_unknown_ = 0;
+  std::uint64_t formatted_ = 0;  // not yet added to counters_
   std::uint64_t drain_filtered_ = 0;
   std::uint64_t too_large_ = 0;
   Enricher::Emit emit_;

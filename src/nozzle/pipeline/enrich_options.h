@@ -38,6 +38,14 @@ struct EnrichOptions {
   // apps Cloud Controller does not know (counted as dropped_missing) instead of sending them
   // without names.
   bool drop_missing_apps = false;
+  // --app-selection opt-in / APP_SELECTION: only apps whose nearest syslog-nozzle/forward label
+  // is "true", or that name a drain with syslog-nozzle/drain, go out. Fails closed: an app whose
+  // labels are unknown (Cloud Controller does not know it, did not answer in time, or is down)
+  // is dropped and counted. Platform envelopes are not affected.
+  bool opt_in = false;
+  // The routing labels are read for every app envelope (the cache is consulted even when the
+  // envelope's tags carry its names): set with opt_in, or when a drain is routed by label.
+  bool read_labels = false;
 
   // The shared app cache (--cc-pull-time, --missing-app-ttl, --cc-rps, --cache-file, ...).
   cfapi::AppCacheOptions cache;

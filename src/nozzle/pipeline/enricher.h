@@ -26,7 +26,9 @@ struct EnrichCounters {
   Counter unknown_app;       // sent without names: Cloud Controller does not know the app
   Counter dropped_missing;   // dropped: unknown app and EnrichOptions::drop_missing_apps
   Counter dropped_org;       // dropped: org outside --orgs, or unknown while --orgs is set
-  Counter dropped_opt_out;   // dropped: the app opted out (f2s-disable-logging: "true")
+  Counter dropped_opt_out;   // dropped: the app opted out (f2s-disable-logging: "true", syslog-nozzle/forward=false)
+  Counter not_opted_in;      // dropped: --app-selection opt-in and the app carries no forwarding label
+  Counter opt_in_unknown;    // dropped: --app-selection opt-in and the app's labels are unknown
   Counter hold_full;         // sent at once without names: the hold buffer's byte bound was reached
   Counter cc_unavailable;    // sent at once without names: Cloud Controller is failing, no wait
   Counter invalid_app_id;    // sent without names: the app id is not a guid

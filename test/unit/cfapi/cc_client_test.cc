@@ -105,7 +105,8 @@ TEST_CASE("cc client: the rate limiter spaces requests 1/rps apart, 0 is unlimit
   CHECK(none.ready(t0));
 }
 
-TEST_CASE("cc client: the routing labels syslog-nozzle/forward and syslog-nozzle/drain are read on app, space and org") {
+TEST_CASE(
+    "cc client: the routing labels syslog-nozzle/forward and syslog-nozzle/drain are read on app, space and org") {
   constexpr const char* kLabelled = R"({
   "resources": [
     {"guid": "a1", "name": "web", "relationships": {"space": {"data": {"guid": "s1"}}},

@@ -1,6 +1,8 @@
 // The enrich stage on a cache driven by hand (fake Cloud Controller, manual clock).
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "unit/cfapi/fake_app_source.h"
 #include "nozzle/pipeline/caching_enricher.h"
 
@@ -13,7 +15,7 @@ using nozzle::test::ManualClock;
 namespace {
 
 struct Out {
-  std::string app_id, app_name, space_id, space_name, org_id, org_name, message;
+  std::string app_id, app_name, space_id, space_name, org_id, org_name, message, drain_label;
 };
 
 struct Rig {
@@ -26,7 +28,8 @@ struct Rig {
   std::vector<Out> out;
   Enricher::Emit emit = [this](Envelope& env, const AppInfo& a) {
     out.push_back(Out{std::string(a.app_id), std::string(a.app_name), std::string(a.space_id),
-                      std::string(a.space_name), std::string(a.org_id), std::string(a.org_name), env.log.message});
+                      std::string(a.space_name), std::string(a.org_id), std::string(a.org_name), env.log.message,
+                      std::string(a.drain_label)});
   };
 
   Rig() {
@@ -248,4 +251,51 @@ TEST_CASE("enricher: flush sends everything held, a bad app id goes out without 
   r.enricher->process(env, r.emit);
   CHECK(r.out.size() == 3);
   CHECK(r.counters.invalid_app_id.get() == 1);
+}
+
+TEST_CASE("enricher: opt-in forwards only apps labelled on app, space or org, the nearest label wins") {
+  using F = cfapi::RoutingLabels::Forward;
+  Rig r;
+  r.options.opt_in = true;
+  r.options.read_labels = true;
+  r.cc.apps[app_guid(1)].app_labels.forward = F::Yes;
+  r.cc.apps[app_guid(2)].space_labels.forward = F::Yes;
+  r.cc.apps[app_guid(3)].org_labels.forward = F::Yes;
+  r.cc.apps[app_guid(4)].org_labels.forward = F::Yes;
+  r.cc.apps[app_guid(4)].app_labels.forward = F::No;      // the app's own label is nearer
+  r.cc.apps[app_guid(5)].space_labels.drain = "team-a";   // naming a drain opts in too
+  r.cc.apps[app_guid(6)].app_labels.drain = "";           // nothing: not forwarded
+  r.start();
+  for (std::uint64_t app = 1; app <= 6; ++app) r.log(app, "m" + std::to_string(app));
+  r.log(50, "unknown");  // Cloud Controller does not know it: its labels are unknown
+  r.run(50ms);
+  r.log(1, "tagged", true);  // names in the tags, labels from the cache
+  r.log(6, "tagged-6", true);
+  REQUIRE(r.out.size() == 5);
+  std::map<std::string, std::string> label_of;  // message -> drain label (held apps are released in any order)
+  for (std::size_t i = 0; i < 4; ++i) label_of[r.out[i].message] = r.out[i].drain_label;
+  CHECK(label_of == std::map<std::string, std::string>{{"m1", ""}, {"m2", ""}, {"m3", ""}, {"m5", "team-a"}});
+  CHECK(r.out[4].message == "tagged");
+  CHECK(r.out[4].app_name == "app-1");  // the cache's entry, which knows the labels
+  CHECK(r.counters.not_opted_in.get() == 2);  // app 6, twice
+  CHECK(r.counters.dropped_opt_out.get() == 1);  // app 4: forward=false
+  CHECK(r.counters.opt_in_unknown.get() == 1);
+  CHECK(r.counters.from_tags.get() == 0);
+}
+
+TEST_CASE("enricher: with label routing only, tagged envelopes of apps not yet cached go by their tags") {
+  Rig r;
+  r.options.read_labels = true;
+  r.cc.apps[app_guid(1)].org_labels.drain = "team-o";
+  r.start();
+  r.log(1, "first", true);  // not cached yet: tags, no label, no wait
+  REQUIRE(r.out.size() == 1);
+  CHECK(r.out[0].app_name == "tagged-1");
+  CHECK(r.out[0].drain_label.empty());
+  r.run(50ms);
+  r.log(1, "second", true);
+  REQUIRE(r.out.size() == 2);
+  CHECK(r.out[1].drain_label == "team-o");
+  CHECK(r.counters.from_tags.get() == 1);
+  CHECK(r.counters.from_cache.get() == 1);
 }

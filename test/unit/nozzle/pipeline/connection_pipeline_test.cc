@@ -287,3 +287,31 @@ TEST_CASE("pipeline: the stdout route writes each message of its events= at once
   CHECK(written.str().back() == '\n');
   CHECK(counters.drain_filtered.get() == 1);
 }
+
+TEST_CASE("pipeline: a syslog-nozzle/drain label moves an app between drains routed by label, others unchanged") {
+  RecordingDrain team_a, team_b, archive, team_c_ignores_labels;
+  const auto formatters = pcf_and_cf();
+  const std::vector<Route> routes{
+      Route{&team_a, EventSet::all(), orgs({"org-a"}), 0, "team-a"},        // org-a by its selector
+      Route{&team_b, EventSet::all(), orgs({"org-b"}), 0, "team-b"},        // org-b by its selector
+      Route{&archive, EventSet::all(), {}, 0},                              // unnamed: everything
+      Route{&team_c_ignores_labels, EventSet::all(), orgs({"org-a"}), 0}};  // named, labels=ignore
+  PipelineCounters counters;
+  auto enricher = two_orgs();
+  enricher->apps[std::string(kAppA)].drain_label = "team-b";   // app-a (org-a) asks for team-b
+  enricher->apps[std::string(kAppB)].drain_label = "no-such";  // names no drain: selectors decide
+  ConnectionPipeline p(std::move(enricher), formatters, routes, counters, nullptr);
+
+  Envelope a = log_of(kAppA, "to-a");
+  Envelope b = log_of(kAppB, "to-b");
+  Envelope platform = platform_envelope(EventType::LogMessage);
+  platform.log.message = "platform";
+  for (Envelope* e : {&a, &b, &platform}) p.on_envelope(*e);
+  p.on_batch_end();
+
+  CHECK(carried(team_a) == "platform");  // app-a moved out, although org-a is its selector
+  CHECK(carried(team_b) == "to-a,to-b,platform");
+  CHECK(carried(archive) == "to-a,to-b,platform");
+  CHECK(carried(team_c_ignores_labels) == "to-a,platform");
+  CHECK(counters.label_unknown_drain.get() == 1);
+}
