@@ -14,6 +14,7 @@
 #include "support/nozzle_process.h"
 #include "support/ports.h"
 #include "support/process.h"
+#include "support/receiver_checks.h"
 #include "support/rsyslog.h"
 #include "support/sink.h"
 #include "support/temp_dir.h"
@@ -34,20 +35,6 @@ cfsim::SimulatorOptions sim_options(std::uint64_t total) {
   o.workload.tagged_share = 0.5;                  // half the app envelopes need Cloud Controller
   o.workload.seed = 11;
   return o;
-}
-
-// The sequence number a cf-sim envelope shows in the pcf JSON body (tools/cf-sim/workload.h).
-std::int64_t seq_of(const rapidjson::Document& body) {
-  const std::string type = body["event_type"].GetString();
-  if (type == "LogMessage" || type == "Error") {
-    const std::string msg = body["msg"].GetString();
-    return msg.rfind("seq=", 0) == 0 ? std::stoll(msg.substr(4)) : -1;
-  }
-  if (type == "ValueMetric") return static_cast<std::int64_t>(body["value"].GetDouble());
-  if (type == "CounterEvent") return body["total"].GetInt64();
-  if (type == "ContainerMetric") return body["memory_bytes"].GetInt64();
-  if (type == "HttpStartStop") return body["content_length"].GetInt64();
-  return -1;
 }
 
 // Names that follow from an app guid by cf-sim's rule: %08x(org)-%04x(space)-4000-a000-%012x(app).
@@ -164,7 +151,7 @@ void run_end_to_end(const std::string& firehose) {
     CHECK(m.msgid == body["event_type"].GetString());
     CHECK(std::string(body["cf_origin"].GetString()) == "firehose");
     check_names(body, named);
-    const auto seq = seq_of(body);
+    const auto seq = pcf_seq(m.msg);
     CHECK(seq >= 0);
     if (!seqs.insert(seq).second) ++duplicates;
   }

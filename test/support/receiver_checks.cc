@@ -85,4 +85,22 @@ void check_cf_log_fields(const std::vector<Envelope>& logs, const std::vector<Re
   }
 }
 
+std::int64_t pcf_seq(std::string_view msg) {
+  const auto brace = msg.find('{');
+  if (brace == std::string_view::npos) return -1;
+  rapidjson::Document body;
+  body.Parse(msg.data() + brace, msg.size() - brace);
+  if (body.HasParseError() || !body.IsObject() || !body.HasMember("event_type")) return -1;
+  const std::string type = body["event_type"].GetString();
+  if (type == "LogMessage" || type == "Error") {
+    const std::string text = body["msg"].GetString();
+    return text.rfind("seq=", 0) == 0 ? std::stoll(text.substr(4)) : -1;
+  }
+  if (type == "ValueMetric") return static_cast<std::int64_t>(body["value"].GetDouble());
+  if (type == "CounterEvent") return body["total"].GetInt64();
+  if (type == "ContainerMetric") return body["memory_bytes"].GetInt64();
+  if (type == "HttpStartStop") return body["content_length"].GetInt64();
+  return -1;
+}
+
 }  // namespace nozzle::test

@@ -2,6 +2,7 @@
 // nozzle sent. doctest CHECKs, so every mismatch is reported, with the message's index.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,10 @@ void check_pcf_fields(const std::vector<Envelope>& envelopes, const std::vector<
 // raw line. `nil` is how the receiver shows a NILVALUE field: rsyslog "-", syslog-ng "".
 void check_cf_log_fields(const std::vector<Envelope>& logs, const std::vector<ReceivedMessage>& got,
                          std::string_view nil);
+
+// The cf-sim sequence number a pcf-style message carries in its JSON body (tools/cf-sim/workload.h:
+// msg "seq=N ...", value, total, memory_bytes or content_length by event type); -1 when the
+// message has no JSON body or no sequence number.
+std::int64_t pcf_seq(std::string_view msg);
 
 }  // namespace nozzle::test
