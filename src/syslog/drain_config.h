@@ -61,6 +61,7 @@ struct DrainConfig {
   std::string name;
   bool named = false;         // name= was given
   bool label_routed = false;  // labels=route (the default of a named drain): syslog-nozzle/drain labels route here
+  bool label_only = false;    // labels=only: only apps whose label names this drain, nothing by selectors
   Transport transport = Transport::Tls;
   std::string host;  // a DNS name, an IPv4 address or an IPv6 address without brackets
   std::uint16_t port = 6514;

@@ -226,8 +226,11 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
         cfg.named = true;
       }
     } else if (key == "labels") {
-      if (value != "route" && value != "ignore") report("labels='" + value + "' is not one of route, ignore");
-      cfg.label_routed = value == "route";
+      if (value != "route" && value != "only" && value != "ignore") {
+        report("labels='" + value + "' is not one of route, only, ignore");
+      }
+      cfg.label_routed = value == "route" || value == "only";
+      cfg.label_only = value == "only";
     } else if (key == "window") {
       std::size_t n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -426,7 +429,8 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   if (std::find(result.given.begin(), result.given.end(), "labels") == result.given.end()) {
     cfg.label_routed = cfg.named;
   } else if (cfg.label_routed && !cfg.named) {
-    report("labels=route needs name=: a label routes to a drain by its name");
+    report(std::string(cfg.label_only ? "labels=only" : "labels=route") +
+           " needs name=: a label routes to a drain by its name");
   }
   if (!result.errors.empty() || !authority_ok) return result;
   if (!cfg.named) {

@@ -75,7 +75,8 @@ void check_exactly(const std::string& what, const std::map<std::int64_t, int>& g
   CHECK(got.count(-1) == 0);  // every message carried a sequence number
 }
 
-std::size_t count_wanted(const cfsim::Simulator& sim, std::uint64_t total, const std::function<bool(const Known&)>& want) {
+std::size_t count_wanted(const cfsim::Simulator& sim, std::uint64_t total,
+                         const std::function<bool(const Known&)>& want) {
   std::size_t n = 0;
   for (std::uint64_t seq = 0; seq < total; ++seq) n += want(known(sim, seq)) ? 1 : 0;
   return n;
@@ -143,14 +144,14 @@ TEST_CASE("selectors end to end: four drains on rsyslog and syslog-ng get exactl
   TempDir dir("nozzle-selectors");
   auto args = sim_args(sim);
   // One --drain holding two URLs and lists inside them: split only before a scheme.
-  args.insert(args.end(),
-              {"--firehose", "v1", "--subscription-id", "selectors", "--events", kAllEvents, "--drain",
-               tcp_drain(org_rsyslog.tcp_port(), "orgs=org-0&platform=exclude") + "," +
-                   tcp_drain(space_rsyslog.tcp_port(), "spaces=org-1/space-1,space-2&source-types=RTR&exclude-apps=app-8"),
-               "--drain",
-               tcp_drain(app_syslog_ng.tcp_port(), "apps=app-3," + app4_guid +
-                                                       "&platform=exclude&events=LogMessage,HttpStartStop"),
-               "--drain", tcp_drain(platform_rsyslog.tcp_port(), "platform=only")});
+  args.insert(args.end(), {"--firehose", "v1", "--subscription-id", "selectors", "--events", kAllEvents, "--drain",
+                           tcp_drain(org_rsyslog.tcp_port(), "orgs=org-0&platform=exclude") + "," +
+                               tcp_drain(space_rsyslog.tcp_port(),
+                                         "spaces=org-1/space-1,space-2&source-types=RTR&exclude-apps=app-8"),
+                           "--drain",
+                           tcp_drain(app_syslog_ng.tcp_port(),
+                                     "apps=app-3," + app4_guid + "&platform=exclude&events=LogMessage,HttpStartStop"),
+                           "--drain", tcp_drain(platform_rsyslog.tcp_port(), "platform=only")});
   NozzleProcess nozzle(dir, args);
   INFO(nozzle.process->describe());
 
@@ -167,7 +168,8 @@ TEST_CASE("selectors end to end: four drains on rsyslog and syslog-ng get exactl
   CHECK(app_syslog_ng.wait_messages(want_app, 60s));
   CHECK(platform_rsyslog.wait_messages(want_platform, 60s));
   // Whatever is still queued arrives too: then nothing more may come.
-  CHECK(wait_until([&] { return NozzleProcess::metric(nozzle.get("/metrics"), "envelopes_formatted_total") == kTotal; }, 20s));
+  CHECK(wait_until([&] { return NozzleProcess::metric(nozzle.get("/metrics"), "envelopes_formatted_total") == kTotal; },
+                   20s));
   CHECK(nozzle.process->stop(15s) == 0);
 
   check_exactly("orgs=org-0&platform=exclude", seqs_of(org_rsyslog.messages()), sim, kTotal, by_org);
@@ -179,7 +181,9 @@ TEST_CASE("selectors end to end: four drains on rsyslog and syslog-ng get exactl
   sim.stop();
 }
 
-TEST_CASE("labels end to end: of 100 apps only the 7 labelled on app, space or org go out, a label moves one, a new label counts within a refresh") {
+TEST_CASE(
+    "labels end to end: of 100 apps only the 7 labelled on app, space or org go out, a label moves one, a new label "
+    "counts within a refresh") {
   cfsim::SimulatorOptions o;
   // app i is in space i % 50, space j in org j % 25: an org holds apps k, k+25, k+50, k+75 and
   // a space apps j and j+50.
@@ -196,9 +200,9 @@ TEST_CASE("labels end to end: of 100 apps only the 7 labelled on app, space or o
   REQUIRE(sim.set_label(f.org(1).guid, "syslog-nozzle/forward", "true"));    // apps 1, 26, 51, 76
   REQUIRE(sim.set_label(f.space(2).guid, "syslog-nozzle/forward", "true"));  // apps 2, 52
   REQUIRE(sim.set_label(app(3), "syslog-nozzle/forward", "true"));           // app 3
-  REQUIRE(sim.set_label(app(51), "syslog-nozzle/forward", "yes"));  // not true or false: the org's label decides
-  REQUIRE(sim.set_label(app(26), "syslog-nozzle/drain", "team-b"));          // app 26 moves to team-b
-  REQUIRE(sim.set_label(app(40), "f2s-disable-logging", "true"));            // opted out, in no case sent
+  REQUIRE(sim.set_label(app(51), "syslog-nozzle/forward", "yes"));   // not true or false: the org's label decides
+  REQUIRE(sim.set_label(app(26), "syslog-nozzle/drain", "team-b"));  // app 26 moves to team-b
+  REQUIRE(sim.set_label(app(40), "f2s-disable-logging", "true"));    // opted out, in no case sent
   sim.start();
 
   Rsyslog team_a({.tls = false, .tcp = true});
@@ -208,10 +212,10 @@ TEST_CASE("labels end to end: of 100 apps only the 7 labelled on app, space or o
   for (auto& a : args) {
     if (a == "60s") a = "2s";  // --cc-pull-time: a label change counts within about 2 s
   }
-  args.insert(args.end(), {"--firehose", "v2", "--subscription-id", "labels", "--events", "LogMessage",
-                           "--app-selection", "opt-in", "--platform", "exclude", "--drain",
-                           tcp_drain(team_a.tcp_port(), "name=team-a"), "--drain",
-                           tcp_drain(team_b.tcp_port(), "name=team-b&apps=app-nobody")});
+  args.insert(args.end(),
+              {"--firehose", "v2", "--subscription-id", "labels", "--events", "LogMessage", "--app-selection", "opt-in",
+               "--platform", "exclude", "--drain", tcp_drain(team_a.tcp_port(), "name=team-a"), "--drain",
+               tcp_drain(team_b.tcp_port(), "name=team-b&labels=only")});
   NozzleProcess nozzle(dir, args);
   INFO(nozzle.process->describe());
 

@@ -116,7 +116,7 @@ bool Nozzle::start() {
       dc.format.procid = pid;
       syslog::Drain& drain = drains_->add(dc);
       routes_.push_back(Route{&drain, dc.events, DrainSelection(dc.select), formatter_for(formatters_, dc.format),
-                              dc.label_routed ? dc.name : std::string()});
+                              dc.label_routed ? dc.name : std::string(), dc.label_only});
     }
   }
   drains_->start();

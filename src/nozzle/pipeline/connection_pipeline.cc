@@ -73,8 +73,9 @@ void ConnectionPipeline::deliver(Envelope& env, const AppInfo& app) {
   }
   for (std::size_t r = 0; r < routes_.size(); ++r) {
     const Route& route = routes_[r];
-    const bool selected =
-        by_label && !route.label_name.empty() ? route.label_name == app.drain_label : route.selection.selects(subject);
+    bool selected = false;
+    if (by_label && !route.label_name.empty()) selected = route.label_name == app.drain_label;
+    else if (!route.label_only) selected = route.selection.selects(subject);
     if (!route.events.contains(env.type) || !selected) {
       ++drain_filtered_;
       continue;

@@ -43,6 +43,7 @@ struct Route {
   // an app whose syslog-nozzle/drain label names it comes here whatever the selectors say, and
   // an app whose label names another such drain does not. "" for every other route.
   std::string label_name;
+  bool label_only = false;  // labels=only: nothing comes by the selectors
 };
 
 // Writes whole messages to stdout under a lock (--debug and --demo).

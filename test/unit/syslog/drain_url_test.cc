@@ -174,3 +174,15 @@ TEST_CASE("drain URL name= names the drain, and only a label value's characters 
   fails_with("syslog://h?name=team%20a", "is not a drain name");
   fails_with("syslog://h?name=" + std::string(64, 'a'), "is not a drain name");
 }
+
+TEST_CASE("drain URL labels= routes a named drain by label, only, or not at all") {
+  CHECK(ok("syslog://h?name=a").label_routed);
+  CHECK_FALSE(ok("syslog://h").label_routed);
+  CHECK_FALSE(ok("syslog://h?name=a&labels=ignore").label_routed);
+  const DrainConfig only = ok("syslog://h?name=a&labels=only");
+  CHECK(only.label_routed);
+  CHECK(only.label_only);
+  fails_with("syslog://h?labels=route", "labels=route needs name=");
+  fails_with("syslog://h?labels=only", "labels=only needs name=");
+  fails_with("syslog://h?name=a&labels=sometimes", "labels='sometimes' is not one of route, only, ignore");
+}

@@ -289,13 +289,14 @@ TEST_CASE("pipeline: the stdout route writes each message of its events= at once
 }
 
 TEST_CASE("pipeline: a syslog-nozzle/drain label moves an app between drains routed by label, others unchanged") {
-  RecordingDrain team_a, team_b, archive, team_c_ignores_labels;
+  RecordingDrain team_a, team_b, archive, team_c_ignores_labels, team_d_only;
   const auto formatters = pcf_and_cf();
   const std::vector<Route> routes{
-      Route{&team_a, EventSet::all(), orgs({"org-a"}), 0, "team-a"},        // org-a by its selector
-      Route{&team_b, EventSet::all(), orgs({"org-b"}), 0, "team-b"},        // org-b by its selector
-      Route{&archive, EventSet::all(), {}, 0},                              // unnamed: everything
-      Route{&team_c_ignores_labels, EventSet::all(), orgs({"org-a"}), 0}};  // named, labels=ignore
+      Route{&team_a, EventSet::all(), orgs({"org-a"}), 0, "team-a"},       // org-a by its selector
+      Route{&team_b, EventSet::all(), orgs({"org-b"}), 0, "team-b"},       // org-b by its selector
+      Route{&archive, EventSet::all(), {}, 0},                             // unnamed: everything
+      Route{&team_c_ignores_labels, EventSet::all(), orgs({"org-a"}), 0},  // named, labels=ignore
+      Route{&team_d_only, EventSet::all(), {}, 0, "team-d", true}};        // labels=only
   PipelineCounters counters;
   auto enricher = two_orgs();
   enricher->apps[std::string(kAppA)].drain_label = "team-b";   // app-a (org-a) asks for team-b
@@ -313,5 +314,6 @@ TEST_CASE("pipeline: a syslog-nozzle/drain label moves an app between drains rou
   CHECK(carried(team_b) == "to-a,to-b,platform");
   CHECK(carried(archive) == "to-a,to-b,platform");
   CHECK(carried(team_c_ignores_labels) == "to-a,platform");
+  CHECK(carried(team_d_only).empty());  // labels=only, and no label names it
   CHECK(counters.label_unknown_drain.get() == 1);
 }
