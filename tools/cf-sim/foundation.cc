@@ -74,8 +74,8 @@ std::vector<AppRecord> Foundation::live_apps() const {
 bool Foundation::set_label(std::string_view guid, const std::string& key, const std::optional<std::string>& value) {
   std::lock_guard lock(mutex_);
   std::map<std::string, std::string>* labels = nullptr;
-  if (const auto ref = parse_app_guid(guid); ref && ref->app < apps_.size() && !apps_[ref->app].deleted &&
-                                             apps_[ref->app].guid == guid) {
+  if (const auto ref = parse_app_guid(guid);
+      ref && ref->app < apps_.size() && !apps_[ref->app].deleted && apps_[ref->app].guid == guid) {
     labels = &apps_[ref->app].labels;
   } else if (const auto it = resource_labels_.find(guid); it != resource_labels_.end()) {
     labels = &it->second;

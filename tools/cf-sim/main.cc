@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
                  "share of app envelopes with app/space/org name tags (the rest need Cloud Controller)")->check(CLI::Range(0.0, 1.0));
   app.add_option("--malformed-share", o.workload.malformed_share,
                  "share of frames sent as garbage (v1) or broken JSON batches (v2)")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--hot-app-share", o.workload.hot_app_share,
+                 "share of app envelopes that belong to app 0 (one noisy app among quiet ones)")->check(CLI::Range(0.0, 1.0));
   app.add_option("--seed", o.workload.seed, "workload seed");
 
   app.add_option("--client-id", o.uaa.client_id, "UAA client for client_credentials");

@@ -74,7 +74,13 @@ EventType Workload::type(std::uint64_t seq) const {
   return EventType::LogMessage;
 }
 
-std::uint64_t Workload::app(std::uint64_t seq) const { return hash(seq, 3) % apps_; }
+std::uint64_t Workload::app(std::uint64_t seq) const {
+  const std::uint64_t h = hash(seq, 3);
+  if (options_.hot_app_share <= 0 || apps_ < 2) return h % apps_;
+  // The top 53 bits as a fraction in [0, 1) decide hot or not; the hash picks a quiet app.
+  const double u = static_cast<double>(hash(seq, 17) >> 11) * 0x1.0p-53;
+  return u < options_.hot_app_share ? 0 : 1 + h % (apps_ - 1);
+}
 
 void Workload::fill_text(std::uint64_t seq, std::string_view kind, std::string& out) const {
   out = "seq=";
