@@ -62,6 +62,8 @@ struct DrainConfig {
   bool named = false;         // name= was given
   bool label_routed = false;  // labels=route (the default of a named drain): syslog-nozzle/drain labels route here
   bool label_only = false;    // labels=only: only apps whose label names this drain, nothing by selectors
+  double rate_limit = 0;      // rate-limit=N/s: an app's log lines per second to this drain (0: none)
+  double rate_burst = 0;      // rate-burst=N: lines an idle app may send at once (0: one second's worth)
   Transport transport = Transport::Tls;
   std::string host;  // a DNS name, an IPv4 address or an IPv6 address without brackets
   std::uint16_t port = 6514;

@@ -33,6 +33,7 @@ struct DrainCounters {
   Counter replayed;          // frames read back from the spool and delivered
   Counter resent;            // frames written again on a new connection after a break
   Counter recovered_frames;  // frames found in the spool at start (part of produced)
+  Counter rate_limited;      // app log lines over this drain's rate-limit=, never offered (not in produced)
   Gauge spool_frames;        // frames on disk not yet read
   Gauge spool_bytes;         // bytes of the spool's segments
   Gauge spool_segments;

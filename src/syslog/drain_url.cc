@@ -13,7 +13,7 @@ constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP 
 constexpr std::string_view kOptions =
     "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, spaces, apps, "
     "source-types, exclude-orgs, exclude-spaces, exclude-apps, exclude-source-types, platform, delivery, "
-    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels";
+    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels, rate-limit, rate-burst";
 // No port is assigned to RELP; rsyslog's documentation uses 2514.
 constexpr std::uint16_t kDefaultRelpPort = 2514;
 // A spool smaller than this could not hold one segment of useful size.
@@ -164,6 +164,14 @@ bool parse_authority(std::string_view authority, DrainConfig& cfg, const Reporte
   return true;
 }
 
+bool parse_whole(std::string_view text, double& out) {
+  std::uint64_t n = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || n > 100'000'000) return false;
+  out = static_cast<double>(n);
+  return true;
+}
+
 // What a Cloud Foundry label value may hold (and no more than that), so a label can name it.
 bool valid_drain_name(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
@@ -231,6 +239,10 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
       }
       cfg.label_routed = value == "route" || value == "only";
       cfg.label_only = value == "only";
+    } else if (key == "rate-limit") {
+      if (!parse_rate(value, cfg.rate_limit)) report("rate-limit='" + value + "' is not a rate such as 1000/s");
+    } else if (key == "rate-burst") {
+      if (!parse_burst(value, cfg.rate_burst)) report("rate-burst='" + value + "' is not a whole number of lines (1 or more)");
     } else if (key == "window") {
       std::size_t n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -445,5 +457,12 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   result.config = std::move(cfg);
   return result;
 }
+
+bool parse_rate(std::string_view text, double& per_second) {
+  if (text.ends_with("/s")) text.remove_suffix(2);
+  return parse_whole(text, per_second);
+}
+
+bool parse_burst(std::string_view text, double& lines) { return parse_whole(text, lines) && lines >= 1; }
 
 }  // namespace nozzle::syslog

@@ -30,4 +30,9 @@ std::optional<Delivery> parse_delivery(std::string_view text);       // at-most-
 
 DrainUrlResult parse_drain_url(std::string_view url);
 
+// "1000/s" or "1000": lines per second (0 turns a limit off); false for anything else.
+bool parse_rate(std::string_view text, double& per_second);
+// A whole number of lines (a burst), at least 1.
+bool parse_burst(std::string_view text, double& lines);
+
 }  // namespace nozzle::syslog

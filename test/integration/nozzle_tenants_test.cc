@@ -241,3 +241,90 @@ TEST_CASE(
   CHECK(all_b == std::set<std::int64_t>{26, 52});
   sim.stop();
 }
+
+TEST_CASE(
+    "rate limit end to end: one app at 20,000 lines/s among 50 at 10/s, limit 1,000/s, only the noisy one is cut, "
+    "counted and told") {
+  constexpr std::uint64_t kTotal = 61500;  // 3 s at 20,500/s
+  cfsim::SimulatorOptions o;
+  o.foundation.orgs = 1;
+  o.foundation.spaces = 1;
+  o.foundation.apps = 51;
+  o.workload.rate = 20500;
+  o.workload.total = kTotal;
+  o.workload.mix = {100, 0, 0, 0, 0, 0, 0};
+  o.workload.hot_app_share = 20000.0 / 20500.0;
+  o.workload.tagged_share = 1.0;
+  o.workload.seed = 31;
+  cfsim::Simulator sim(o);
+  sim.start();
+  Rsyslog rsyslog({.tls = false, .tcp = true});
+  TempDir dir("nozzle-rate-limit");
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--firehose", "v1", "--subscription-id", "limits", "--events", "LogMessage",
+                           "--app-rate-limit", "1000/s", "--drain", tcp_drain(rsyslog.tcp_port(), "name=logs")});
+  NozzleProcess nozzle(dir, args);
+  INFO(nozzle.process->describe());
+
+  std::uint64_t noisy_sent = 0;
+  for (std::uint64_t seq = 0; seq < kTotal; ++seq) noisy_sent += sim.workload().app(seq) == 0 ? 1 : 0;
+  REQUIRE(noisy_sent > 55000);
+  std::string metrics;
+  const auto limited = [&] {
+    return NozzleProcess::metric(metrics, "envelopes_filtered_total{reason=\"app_rate_limit\"}");
+  };
+  CHECK(wait_until(
+      [&] {
+        metrics = nozzle.get("/metrics");
+        return NozzleProcess::metric(metrics, "envelopes_formatted_total") + limited() == kTotal;
+      },
+      60s));
+  INFO(metrics);
+  const double dropped = limited();
+  CHECK(wait_until([&] { return rsyslog.wait_messages(kTotal - static_cast<std::size_t>(dropped), 1s); }, 30s));
+  const std::string app0 = sim.foundation().live_apps().at(0).guid;
+  // The threads hand their drops to the report once a second.
+  CHECK(wait_until(
+      [&] {
+        return NozzleProcess::metric(nozzle.get("/metrics"),
+                                     "app_rate_limited_total{scope=\"global\",app_id=\"" + app0 +
+                                         "\",app_name=\"app-0\",space_name=\"space-0\",org_name=\"org-0\"}") == dropped;
+      },
+      10s));
+  CHECK(nozzle.process->stop(15s) == 0);  // the last notice goes out at stop
+
+  std::map<std::int64_t, int> got;
+  std::uint64_t noisy_got = 0, told = 0, notices = 0;
+  for (const auto& m : rsyslog.messages()) {
+    const std::int64_t seq = pcf_seq(m.msg);
+    if (seq >= 0) {
+      ++got[seq];
+      noisy_got += sim.workload().app(static_cast<std::uint64_t>(seq)) == 0 ? 1 : 0;
+      continue;
+    }
+    // A notice: an LGR line of the noisy app saying how many of its lines were dropped.
+    const auto at = m.msg.find("syslog-nozzle: ");
+    REQUIRE(at != std::string::npos);
+    CHECK(app_index_of(m) == 0);
+    CHECK(m.msg.find("over the limit of 1000 lines/s per app (--app-rate-limit)") != std::string::npos);
+    told += std::stoull(m.msg.substr(at + 15));
+    ++notices;
+  }
+  // The quiet apps lost nothing; every line of the noisy one was sent or counted; it was cut.
+  check_exactly(
+      "quiet apps",
+      [&] {
+        std::map<std::int64_t, int> quiet;
+        for (const auto& [seq, n] : got) {
+          if (sim.workload().app(static_cast<std::uint64_t>(seq)) != 0) quiet[seq] = n;
+        }
+        return quiet;
+      }(),
+      sim, kTotal, [](const Known& k) { return k.app_index != 0; });
+  CHECK(noisy_got + static_cast<std::uint64_t>(dropped) == noisy_sent);
+  CHECK(noisy_got >= 1000);           // the burst passes
+  CHECK(noisy_got < noisy_sent / 4);  // 20,000/s cut to about 1,000/s
+  CHECK(notices >= 1);
+  CHECK(told == static_cast<std::uint64_t>(dropped));  // the notices told every dropped line
+  sim.stop();
+}

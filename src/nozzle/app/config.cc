@@ -120,6 +120,8 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--enrich-wait", raw.enrich_wait, "how long an unknown app's events wait for its names")->envname("ENRICH_WAIT")->group("Enrichment");
   app.add_option("--enrich-hold-bytes", raw.enrich_hold_bytes, "bytes of envelopes each firehose connection holds while their names are looked up; past it they go out without names (counted)")->envname("ENRICH_HOLD_BYTES")->group("Enrichment")->default_str("32MiB");
   app.add_option("--app-selection", raw.app_selection, "opt-out: every app but those labelled syslog-nozzle/forward=false or f2s-disable-logging=true; opt-in: only apps (or their space or org) labelled syslog-nozzle/forward=true or syslog-nozzle/drain=NAME")->envname("APP_SELECTION")->group("Selectors")->default_str("opt-out");
+  app.add_option("--app-rate-limit", raw.app_rate_limit, "log lines per second each app may send, e.g. 1000/s; what is over is dropped, counted, and told to the app's drains once a minute (0: no limit; a drain's rate-limit= adds its own)")->envname("APP_RATE_LIMIT")->group("Selectors")->default_str("0");
+  app.add_option("--app-rate-burst", raw.app_rate_burst, "log lines an idle app may send at once above --app-rate-limit")->envname("APP_RATE_BURST")->group("Selectors")->default_str("one second's worth");
   app.add_flag("--drop-missing-apps", c.drop_missing_apps, "drop (and count) the events of apps Cloud Controller does not know, instead of sending them without names")->envname("DROP_MISSING_APPS")->group("Enrichment");
 
   // Operation.

@@ -58,6 +58,8 @@ struct Config {
   std::size_t enrich_hold_bytes = 32u << 20;          // --enrich-hold-bytes ENRICH_HOLD_BYTES
   bool drop_missing_apps = false;                     // --drop-missing-apps DROP_MISSING_APPS
   bool app_opt_in = false;                            // --app-selection opt-in APP_SELECTION
+  double app_rate_limit = 0;                          // --app-rate-limit APP_RATE_LIMIT (lines/s, 0: none)
+  double app_rate_burst = 0;                          // --app-rate-burst APP_RATE_BURST (0: one second's worth)
 
   // Operation.
   // The HTTP server always answers /health; /metrics and /stats/app only when asked for.

@@ -368,6 +368,12 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
   c.strip_app_name_suffixes = split_list(raw.strip_suffixes);
   if (raw.app_selection == "opt-in" || raw.app_selection == "opt-out") c.app_opt_in = raw.app_selection == "opt-in";
   else errors.push_back(where("--app-selection", "APP_SELECTION") + "'" + raw.app_selection + "' is not one of opt-out, opt-in");
+  if (!syslog::parse_rate(raw.app_rate_limit, c.app_rate_limit)) {
+    errors.push_back(where("--app-rate-limit", "APP_RATE_LIMIT") + "'" + raw.app_rate_limit + "' is not a rate such as 1000/s");
+  }
+  if (!raw.app_rate_burst.empty() && !syslog::parse_burst(raw.app_rate_burst, c.app_rate_burst)) {
+    errors.push_back(where("--app-rate-burst", "APP_RATE_BURST") + "'" + raw.app_rate_burst + "' is not a whole number of lines (1 or more)");
+  }
   c.cache_file = raw.cache_file;
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     errors.push_back(where("--log-level", "LOG_LEVEL") + "'" + c.log_level + "' is not debug, info, warn or error");

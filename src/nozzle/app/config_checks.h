@@ -45,6 +45,8 @@ struct RawOptions {
   std::string exclude_source_types;
   std::string platform = "include";
   std::string app_selection = "opt-out";
+  std::string app_rate_limit = "0";
+  std::string app_rate_burst;
   std::string missing_app_ttl = "5m";
   std::string strip_suffixes;
   std::string enrich_wait = "500ms";

@@ -116,7 +116,8 @@ bool Nozzle::start() {
       dc.format.procid = pid;
       syslog::Drain& drain = drains_->add(dc);
       routes_.push_back(Route{&drain, dc.events, DrainSelection(dc.select), formatter_for(formatters_, dc.format),
-                              dc.label_routed ? dc.name : std::string(), dc.label_only});
+                              dc.label_routed ? dc.name : std::string(), dc.label_only,
+                              RateLimit{dc.rate_limit, dc.rate_burst}.share(config_.connections)});
     }
   }
   drains_->start();
@@ -144,10 +145,12 @@ bool Nozzle::start() {
   sc.backoff_initial = config_.min_retry_delay;
   sc.backoff_max = config_.max_retry_delay;
   std::vector<EnvelopeHandler*> handlers;
+  const PipelineLimits limits{RateLimit{config_.app_rate_limit, config_.app_rate_burst}.share(config_.connections),
+                              &rate_limits_, config_.connections};
   for (int i = 0; i < config_.connections; ++i) {
     pipelines_.push_back(std::make_unique<ConnectionPipeline>(
         std::make_unique<CachingEnricher>(enrich, *cache_, enrich_counters_), formatters_, routes_,
-        pipeline_counters_, &stdout_));
+        pipeline_counters_, &stdout_, limits));
     handlers.push_back(pipelines_.back().get());
   }
   source_ = make_firehose_source(config_.firehose, sc, *tokens_, handlers);

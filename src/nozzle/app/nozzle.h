@@ -87,6 +87,7 @@ class Nozzle {
   std::vector<syslog::Formatter> formatters_;
   std::vector<Route> routes_;
   PipelineCounters pipeline_counters_;
+  RateLimitReport rate_limits_;
   EnrichCounters enrich_counters_;
   StdoutWriter stdout_;
   std::vector<std::unique_ptr<ConnectionPipeline>> pipelines_;

@@ -99,7 +99,7 @@ Nozzle::Totals Nozzle::totals() const {
   }
   const auto& e = enrich_counters_;
   t.filtered += e.dropped_org.get() + e.dropped_opt_out.get() + e.dropped_missing.get() + e.not_opted_in.get() +
-                e.opt_in_unknown.get();
+                e.opt_in_unknown.get() + pipeline_counters_.rate_limited.get();
   t.formatted = pipeline_counters_.formatted.get();
   t.enriched = e.from_tags.get() + e.from_cache.get();
   t.app_envelopes = t.enriched + e.timeouts.get() + e.unknown_app.get() + e.hold_full.get() +
@@ -136,6 +136,7 @@ std::string Nozzle::render_metrics() const {
   w.sample("envelopes_filtered_total", {"reason", "missing_app"}, u(e.dropped_missing.get()));
   w.sample("envelopes_filtered_total", {"reason", "not_opted_in"}, u(e.not_opted_in.get()));
   w.sample("envelopes_filtered_total", {"reason", "opt_in_unknown"}, u(e.opt_in_unknown.get()));
+  w.sample("envelopes_filtered_total", {"reason", "app_rate_limit"}, u(pipeline_counters_.rate_limited.get()));
   w.family("envelopes_enriched_total", "counter", "App envelopes that got their names, by where from.");
   w.sample("envelopes_enriched_total", {"source", "tags"}, u(e.from_tags.get()));
   w.sample("envelopes_enriched_total", {"source", "cache"}, u(e.from_cache.get()));
@@ -155,6 +156,17 @@ std::string Nozzle::render_metrics() const {
   w.single("label_unknown_drain_total", "counter",
            "App envelopes whose syslog-nozzle/drain label names no drain routed by label (their drains' selectors decided).",
            u(pipeline_counters_.label_unknown_drain.get()));
+  w.single("rate_limit_notices_total", "counter",
+           "Notices sent to limited apps' drains saying how many of their lines were dropped (not counted as formatted).",
+           u(pipeline_counters_.rate_limit_notices.get()));
+  w.family("app_rate_limited_total", "counter",
+           "Log lines dropped over a rate limit, for the 10 apps with the most, by limit (global or the drain's name).");
+  for (const auto& t : rate_limits_.top()) {
+    w.sample("app_rate_limited_total",
+             {"scope", t.scope, "app_id", t.app.app_id, "app_name", t.app.app_name, "space_name", t.app.space_name,
+              "org_name", t.app.org_name},
+             u(t.dropped));
+  }
 
   w.single("firehose_connected", "gauge", "Firehose connections up.", static_cast<double>(s.connected.get()));
   w.single("firehose_reconnects_total", "counter", "Firehose connections made after an earlier one ended.", u(s.reconnects.get()));
@@ -228,6 +240,7 @@ std::string Nozzle::render_metrics() const {
     per_drain("drain_spooled_frames_total", "counter", "Frames moved from memory to the spool.", [](C& c) { return c.spooled.get(); });
     per_drain("drain_replayed_frames_total", "counter", "Frames read back from the spool and delivered.", [](C& c) { return c.replayed.get(); });
     per_drain("drain_recovered_frames_total", "counter", "Frames found in the spool at start (counted as produced).", [](C& c) { return c.recovered_frames.get(); });
+    per_drain("drain_rate_limited_total", "counter", "App log lines over the drain's rate-limit=, never offered to it (not in produced).", [](C& c) { return c.rate_limited.get(); });
     per_drain("drain_resent_frames_total", "counter", "Frames written again on a new connection after a break.", [](C& c) { return c.resent.get(); });
     per_drain("drain_relp_in_flight_frames", "gauge", "RELP frames sent and not yet acknowledged.", [](C& c) { return c.relp_in_flight.get(); });
     w.family("drain_queue_frames", "gauge", "Frames queued or in flight per drain.");

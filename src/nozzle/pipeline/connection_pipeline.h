@@ -19,6 +19,7 @@
 
 #include "nozzle/pipeline/enricher.h"
 #include "nozzle/pipeline/envelope_handler.h"
+#include "nozzle/pipeline/rate_limiter.h"
 #include "nozzle/pipeline/selector.h"
 #include "syslog/drain.h"
 #include "syslog/rfc5424.h"
@@ -31,6 +32,15 @@ struct PipelineCounters {
   Counter messages_too_large;   // messages dropped by the formatter (cannot fit max-message-bytes)
   Counter drain_filtered;       // (envelope, drain) pairs skipped by a drain's events= or selectors
   Counter label_unknown_drain;  // app envelopes whose syslog-nozzle/drain label names no label-routed drain
+  Counter rate_limited;         // app log lines over --app-rate-limit, dropped before formatting
+  Counter rate_limit_notices;   // notices sent to apps' drains about their dropped lines (not formatted_)
+};
+
+// --app-rate-limit: the limit (this connection's share) and the report the threads share.
+struct PipelineLimits {
+  RateLimit app;                      // for every drain; off by default
+  RateLimitReport* report = nullptr;  // needed when any limit (this or a route's) is on
+  int connections = 1;                // the limits above are 1/connections of what was asked
 };
 
 // One destination: a drain (or stdout in --debug) with its own filters.
@@ -44,6 +54,7 @@ struct Route {
   // an app whose label names another such drain does not. "" for every other route.
   std::string label_name;
   bool label_only = false;  // labels=only: nothing comes by the selectors
+  RateLimit limit;          // rate-limit= (this connection's share): per app, for this drain only
 };
 
 // Writes whole messages to stdout under a lock (--debug and --demo).
@@ -60,7 +71,8 @@ class StdoutWriter {
 class ConnectionPipeline final : public EnvelopeHandler {
  public:
   ConnectionPipeline(std::unique_ptr<Enricher> enricher, const std::vector<syslog::Formatter>& formatters,
-                     const std::vector<Route>& routes, PipelineCounters& counters, StdoutWriter* stdout_writer);
+                     const std::vector<Route>& routes, PipelineCounters& counters, StdoutWriter* stdout_writer,
+                     PipelineLimits limits = {});
 
   // A batch this large goes to its drain at once, whatever the burst: it bounds the memory
   // and the delay of frames of a long burst.
@@ -72,7 +84,15 @@ class ConnectionPipeline final : public EnvelopeHandler {
   void on_stop() override;
 
  private:
-  void deliver(Envelope& env, const AppInfo& app);
+  static constexpr int kNormal = -2;     // deliver(): an envelope of the firehose
+  static constexpr int kNoticeAll = -1;  // a notice for every drain that selects the app
+  // Routes an envelope to its drains; a notice (kNoticeAll, or one route's index) bypasses the
+  // limits and is not counted as formatted.
+  void deliver(Envelope& env, const AppInfo& app, int mode = kNormal);
+  // Hands the limiters' drops to the report and sends the notices it says are due.
+  void report_limits(bool final);
+  void send_notice(const RateLimitReport::Notice& n, double per_second, const std::string& scope, int mode);
+  std::int64_t now_ns();
   // Hands every route's batch to its drain and adds the local counts to the shared counters.
   void commit();
 
@@ -86,6 +106,17 @@ class ConnectionPipeline final : public EnvelopeHandler {
   std::vector<syslog::FrameBatch> staged_;      // per route: frames not yet handed to the drain
   bool label_routes_ = false;                   // some route has a label_name
   std::uint64_t label_unknown_ = 0;
+  // Limits: the global limiter, one per limited route (null otherwise), and their drops.
+  PipelineLimits limits_;
+  std::unique_ptr<AppRateLimiter> limiter_;
+  std::vector<std::unique_ptr<AppRateLimiter>> route_limiters_;
+  std::vector<std::uint64_t> route_limited_;
+  std::uint64_t rate_limited_ = 0;
+  std::uint64_t notices_ = 0;
+  std::int64_t burst_now_ns_ = 0;  // the clock, read once per burst (0: not yet)
+  std::int64_t reported_at_ns_ = 0;
+  std::vector<Drops> drops_;
+  Envelope notice_;
   std::uint64_t formatted_ = 0;  // not yet added to counters_
   std::uint64_t drain_filtered_ = 0;
   std::uint64_t too_large_ = 0;
