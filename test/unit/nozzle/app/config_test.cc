@@ -400,3 +400,30 @@ TEST_CASE("two drains with one name= is a problem, exit 2, and named drains keep
   CHECK(r.output.find("two drains are named 'team-a'") != std::string::npos);
   CHECK(r.output.find("team-c") == std::string::npos);
 }
+
+TEST_CASE("labels and limits: --app-selection, --app-rate-limit, --app-rate-burst and rate-limit= are checked, exit 2") {
+  auto args = kMinimal;
+  args.resize(6);
+  args.insert(args.end(), {"--app-selection", "opt-maybe", "--app-rate-limit", "fast", "--app-rate-burst", "0",
+                           "--drain", "syslog://a:514?rate-limit=10/m&rate-burst=x"});
+  const auto r = parse(args);
+  CHECK(r.exit_code == 2);
+  INFO(r.output);
+  CHECK(r.output.find("--app-selection / APP_SELECTION: 'opt-maybe' is not one of opt-out, opt-in") != std::string::npos);
+  CHECK(r.output.find("--app-rate-limit / APP_RATE_LIMIT: 'fast' is not a rate such as 1000/s") != std::string::npos);
+  CHECK(r.output.find("--app-rate-burst / APP_RATE_BURST: '0' is not a whole number of lines") != std::string::npos);
+  CHECK(r.output.find("rate-limit='10/m' is not a rate such as 1000/s") != std::string::npos);
+  CHECK(r.output.find("rate-burst='x' is not a whole number of lines") != std::string::npos);
+
+  auto good = kMinimal;
+  good.resize(6);
+  good.insert(good.end(), {"--app-selection", "opt-in", "--app-rate-limit", "1000/s", "--drain",
+                           "syslog://a:514?name=a&rate-limit=50&rate-burst=200"});
+  const auto ok = parse(good);
+  INFO(ok.output);
+  REQUIRE(ok.action == ConfigResult::Action::Run);
+  CHECK(ok.config.app_opt_in);
+  CHECK(ok.config.app_rate_limit == doctest::Approx(1000));
+  CHECK(ok.config.drains.at(0).rate_limit == doctest::Approx(50));
+  CHECK(ok.config.drains.at(0).rate_burst == doctest::Approx(200));
+}
