@@ -13,7 +13,7 @@ constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP 
 constexpr std::string_view kOptions =
     "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, spaces, apps, "
     "source-types, exclude-orgs, exclude-spaces, exclude-apps, exclude-source-types, platform, delivery, "
-    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels, rate-limit, rate-burst";
+    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels, rate-limit, rate-burst, json-logs";
 // No port is assigned to RELP; rsyslog's documentation uses 2514.
 constexpr std::uint16_t kDefaultRelpPort = 2514;
 // A spool smaller than this could not hold one segment of useful size.
@@ -264,6 +264,10 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
       } else {
         report("framing='" + value + "' is not one of octet-counting, lf");
       }
+    } else if (key == "json-logs") {
+      const auto b = parse_bool(value);
+      if (!b) report("json-logs='" + value + "' is not true or false");
+      else cfg.format.json_logs = *b;
     } else if (key == "format") {
       if (value == "pcf") cfg.format.style = Style::Pcf;
       else if (value == "cf") cfg.format.style = Style::Cf;
@@ -438,6 +442,9 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   const bool authority_ok = parse_authority(authority, cfg, report);
   parse_query(query, cfg, result.given, report);
 
+  if (cfg.format.json_logs && cfg.format.style != Style::Pcf) {
+    report("json-logs=true applies to format=pcf only (format=cf sends the line as it is)");
+  }
   if (std::find(result.given.begin(), result.given.end(), "labels") == result.given.end()) {
     cfg.label_routed = cfg.named;
   } else if (cfg.label_routed && !cfg.named) {

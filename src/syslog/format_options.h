@@ -27,6 +27,9 @@ struct FormatOptions {
   // Constant keys added to every JSON body (--extra-fields k:v,...), in order.
   std::vector<std::pair<std::string, std::string>> extra_fields;
   int procid = 0;  // PROCID of the pcf style: the nozzle's process id
+  // json-logs=true (pcf style): a LogMessage whose payload is one JSON object goes into the body
+  // as the nested object "log" instead of the string "msg" (json_body.cc, write_json_log).
+  bool json_logs = false;
 };
 
 }  // namespace nozzle::syslog

@@ -2,6 +2,8 @@
 // to the formatter's buffer), and the cut of the last field when the message would be too long.
 #include "syslog/json_body.h"
 
+#include <rapidjson/document.h>
+
 #include <cassert>
 #include <cmath>
 #include <cstdint>
@@ -243,6 +245,56 @@ BodyResult finish_with_cuttable(BodyWriter& b, std::string_view value, std::size
   return BodyResult::Truncated;
 }
 
+// A payload that is one JSON object, no deeper than this, may be nested (json-logs=true).
+constexpr int kMaxJsonLogDepth = 32;
+
+// True when `s` (after leading blanks) starts an object and never nests deeper than
+// kMaxJsonLogDepth: checked before parsing, so that neither the parser nor the writer recurse
+// deeply on hostile input.
+bool json_object_candidate(std::string_view s) {
+  std::size_t i = s.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos || s[i] != '{') return false;
+  int depth = 0;
+  bool in_string = false;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonLogDepth) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// json-logs=true: writes "log": the payload's object, re-serialized (so the body is valid JSON
+// whatever the payload was), closes the body and adds the LF. False, with the stream as it was,
+// when the payload is not one valid JSON object in UTF-8 or the body would not fit the budget:
+// the caller then writes "msg" as a string.
+bool write_json_log(BodyWriter& b, std::string_view payload, std::size_t base, std::size_t budget) {
+  if (!json_object_candidate(payload)) return false;
+  rapidjson::Document doc;
+  // Anything after the object (a second value, garbage) is a parse error: not one object.
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(payload.data(), payload.size());
+  if (doc.HasParseError() || !doc.IsObject()) return false;
+  JsonStream& os = b.stream();
+  const std::size_t mark = os.size();
+  b.key<"log">();
+  doc.Accept(b.raw());
+  if (os.size() - base + 2 > budget) {  // "}" and LF must fit too
+    os.truncate(mark);  // the writer's member count stays even: the next key is written right
+    return false;
+  }
+  b.raw().EndObject();
+  os.Put('\n');
+  return true;
+}
+
 BodyResult write_body(BodyWriter& b, const Envelope& env, const AppInfo& app,
                       const FormatOptions& options, std::size_t base, std::size_t budget) {
   b.raw().StartObject();
@@ -254,6 +306,7 @@ BodyResult write_body(BodyWriter& b, const Envelope& env, const AppInfo& app,
       b.field<"source_type">(env.log.source_type);
       b.field<"source_instance">(env.log.source_instance);
       b.extras(options, "msg");
+      if (options.json_logs && write_json_log(b, env.log.message, base, budget)) return BodyResult::Ok;
       return finish_with_cuttable<"msg">(b, env.log.message, base, budget);
     case EventType::Error:
       b.field<"source">(env.error.source);

@@ -44,7 +44,7 @@ std::size_t formatter_for(std::vector<syslog::Formatter>& formatters, const sysl
   for (std::size_t i = 0; i < formatters.size(); ++i) {
     const auto& f = formatters[i].options();
     if (f.style == o.style && f.max_message_bytes == o.max_message_bytes && f.director == o.director &&
-        f.extra_fields == o.extra_fields && f.procid == o.procid) {
+        f.extra_fields == o.extra_fields && f.procid == o.procid && f.json_logs == o.json_logs) {
       return i;
     }
   }

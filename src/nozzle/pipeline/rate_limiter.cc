@@ -22,7 +22,7 @@ RateLimit RateLimit::share(int ways) const {
 }
 
 LimitedApp LimitedApp::of(const AppInfo& app) {
-  return LimitedApp{std::string(app.app_id),   std::string(app.app_name), std::string(app.space_id),
+  return LimitedApp{std::string(app.app_id),     std::string(app.app_name), std::string(app.space_id),
                     std::string(app.space_name), std::string(app.org_id),   std::string(app.org_name)};
 }
 
@@ -104,7 +104,8 @@ std::uint64_t RateLimitReport::notices() const {
 }
 
 std::string notice_text(std::uint64_t dropped, double per_second, std::string_view scope) {
-  std::string s = "syslog-nozzle: " + std::to_string(dropped) + " log lines of this app were dropped: over the limit of " +
+  std::string s = "syslog-nozzle: " + std::to_string(dropped) +
+                  " log lines of this app were dropped: over the limit of " +
                   std::to_string(static_cast<std::uint64_t>(std::llround(per_second))) + " lines/s per app";
   s += scope == "global" ? " (--app-rate-limit)" : " of drain " + std::string(scope) + " (rate-limit=)";
   return s;

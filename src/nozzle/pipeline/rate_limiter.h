@@ -37,9 +37,7 @@ struct RateLimit {
 struct LimitedApp {
   std::string app_id, app_name, space_id, space_name, org_id, org_name;
   static LimitedApp of(const AppInfo& app);
-  [[nodiscard]] AppInfo info() const {
-    return AppInfo{app_id, app_name, space_id, space_name, org_id, org_name, {}};
-  }
+  [[nodiscard]] AppInfo info() const { return AppInfo{app_id, app_name, space_id, space_name, org_id, org_name, {}}; }
 };
 
 struct Drops {

@@ -186,3 +186,10 @@ TEST_CASE("drain URL labels= routes a named drain by label, only, or not at all"
   fails_with("syslog://h?labels=only", "labels=only needs name=");
   fails_with("syslog://h?name=a&labels=sometimes", "labels='sometimes' is not one of route, only, ignore");
 }
+
+TEST_CASE("drain URL json-logs= nests JSON app logs, pcf style only") {
+  CHECK(ok("syslog://h?json-logs=true").format.json_logs);
+  CHECK_FALSE(ok("syslog://h").format.json_logs);
+  fails_with("syslog://h?json-logs=maybe", "json-logs='maybe' is not true or false");
+  fails_with("syslog://h?json-logs=true&format=cf", "json-logs=true applies to format=pcf only");
+}

@@ -344,3 +344,42 @@ TEST_CASE("metrics are never cut: too large is dropped and counted") {
   CHECK(out.too_large == 2);
   CHECK(out.bytes.empty());
 }
+
+TEST_CASE("json-logs: a payload that is one JSON object is nested as \"log\", anything else stays the string \"msg\"") {
+  FormatOptions o;
+  o.json_logs = true;
+  {
+    const auto d = parse_body(body(app_log(R"(  {"level":"info","n":42,"nested":{"a":[1,2.5,null,true]},"s":"x\"y"} )"), {}, o));
+    REQUIRE(d.HasMember("log"));
+    CHECK_FALSE(d.HasMember("msg"));
+    CHECK(std::string(d["log"]["level"].GetString()) == "info");
+    CHECK(d["log"]["n"].GetInt() == 42);
+    CHECK(d["log"]["nested"]["a"][1].GetDouble() == doctest::Approx(2.5));
+    CHECK(std::string(d["log"]["s"].GetString()) == "x\"y");
+  }
+  for (const char* not_one_object :
+       {"plain text", "[1,2]", "{\"a\":1} trailing", "{\"a\":1}{\"b\":2}", "{\"a\":", "\"str\"", "{\"bad\xC3\":1}",
+        "{\"a\":1e400}"}) {
+    INFO(not_one_object);
+    const auto d = parse_body(body(app_log(not_one_object), {}, o));
+    CHECK_FALSE(d.HasMember("log"));
+    REQUIRE(d.HasMember("msg"));
+  }
+  // Nested deeper than 32 levels: kept as a string, never parsed.
+  const std::string deep = "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
+  CHECK(parse_body(body(app_log(deep), {}, o)).HasMember("msg"));
+  // Off (the default): the object stays a string.
+  CHECK(parse_body(body(app_log(R"({"level":"info"})"))).HasMember("msg"));
+}
+
+TEST_CASE("json-logs: an object too large for max-message-bytes falls back to the string, cut and marked") {
+  FormatOptions o;
+  o.json_logs = true;
+  const std::string big = "{\"k\":\"" + std::string(3000, 'v') + "\"}";
+  std::string out;
+  CHECK(append_json_body(app_log(big), {}, o, 1000, out) == BodyResult::Truncated);
+  const auto d = parse_body(out);
+  CHECK_FALSE(d.HasMember("log"));
+  CHECK(d["truncated"].GetBool());
+  CHECK(out.size() <= 1000);
+}

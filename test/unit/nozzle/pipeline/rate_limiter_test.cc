@@ -20,8 +20,8 @@ TEST_CASE("rate limiter: an app gets its burst at once, then its rate, and other
   const AppInfo quiet = app("a2", "quiet");
   int passed = 0;
   for (int i = 0; i < 1000; ++i) passed += limiter.allow(noisy, 0) ? 1 : 0;
-  CHECK(passed == 50);                 // the burst
-  CHECK(limiter.allow(quiet, 0));      // another app has its own bucket
+  CHECK(passed == 50);             // the burst
+  CHECK(limiter.allow(quiet, 0));  // another app has its own bucket
   passed = 0;
   // One second later, in 1,000 steps of 1 ms, with 20 lines per step: 100 more pass.
   for (int step = 1; step <= 1000; ++step) {
@@ -48,7 +48,8 @@ TEST_CASE("rate limiter: a limit shared by N connections gives each 1/N, the bur
   CHECK(RateLimit{10, 0}.share(100).burst == doctest::Approx(1));  // never below one line
 }
 
-TEST_CASE("rate limit report: the first drops are told at once, later ones once a minute, all at stop, top N by drops") {
+TEST_CASE(
+    "rate limit report: the first drops are told at once, later ones once a minute, all at stop, top N by drops") {
   RateLimitReport report(std::chrono::seconds(60), 2);
   std::vector<Drops> drops{Drops{LimitedApp::of(app("a1", "one")), 10}, Drops{LimitedApp::of(app("a2", "two")), 5}};
   auto due = report.add("global", drops, 0, false);
@@ -72,5 +73,6 @@ TEST_CASE("rate limit report: the first drops are told at once, later ones once 
   CHECK(top[1].dropped == 20);
   CHECK(report.notices() == 5);
   CHECK(notice_text(20, 1000, "global") ==
-        "syslog-nozzle: 20 log lines of this app were dropped: over the limit of 1000 lines/s per app (--app-rate-limit)");
+        "syslog-nozzle: 20 log lines of this app were dropped: over the limit of 1000 lines/s per app "
+        "(--app-rate-limit)");
 }
