@@ -73,7 +73,7 @@ std::uint32_t GroupSelector::select() const {
   }
   if (mode_ == GroupMode::Balance) {
     if (healthy != 0) return healthy;
-    if (up != 0) return up;  // every endpoint failed lately: those up now
+    if (up != 0) return up;        // every endpoint failed lately: those up now
     return all_of(state_.size());  // none up: each key stays on its own endpoint (queue, spool)
   }
   // Failover: the first healthy endpoint, else the first one up, else the one we had.

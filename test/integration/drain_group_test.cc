@@ -26,7 +26,8 @@ namespace {
 std::string message(int seq, int app = 0) {
   return "<13>1 2026-11-20T10:00:00.000000Z 10.0.0.5 vcap.rep 42 LogMessage "
          "[instance@47450 director=\"\" deployment=\"cf\" group=\"diego-cell\" az=\"z1\" id=\"0\"] "
-         "{\"app\":" + std::to_string(app) + ",\"seq\":" + std::to_string(seq) + ",\"msg\":\"group\"}\n";
+         "{\"app\":" +
+         std::to_string(app) + ",\"seq\":" + std::to_string(seq) + ",\"msg\":\"group\"}\n";
 }
 
 struct Line {
@@ -53,7 +54,8 @@ void check_accounting(Drain& group) {
   auto& c = group.counters();
   INFO("group produced " << c.produced.get() << " sent " << c.sent_frames.get() << " dropped " << c.dropped_total()
                          << " queued " << c.queued_frames.get() << " spooled " << c.spool_frames.get());
-  CHECK(c.produced.get() == c.sent_frames.get() + c.dropped_total() + u(c.queued_frames.get()) + u(c.spool_frames.get()));
+  CHECK(c.produced.get() ==
+        c.sent_frames.get() + c.dropped_total() + u(c.queued_frames.get()) + u(c.spool_frames.get()));
   for (std::size_t i = 0; i < group.endpoint_count(); ++i) {
     auto& e = group.endpoint(i).counters();
     INFO("endpoint " << i << " produced " << e.produced.get() << " sent " << e.sent_frames.get() << " dropped "
@@ -68,7 +70,9 @@ std::string endpoint(std::uint16_t port) { return "127.0.0.1:" + std::to_string(
 
 }  // namespace
 
-TEST_CASE("drain group failover over RELP: the first endpoint killed mid-stream, the second takes over, nothing is lost, the first takes back after failback-after") {
+TEST_CASE(
+    "drain group failover over RELP: the first endpoint killed mid-stream, the second takes over, nothing is lost, the "
+    "first takes back after failback-after") {
   Rsyslog first({.tls = false, .tcp = false, .relp = true, .direct_queue = true, .raw_only = true});
   Rsyslog second({.tls = false, .tcp = false, .relp = true, .direct_queue = true, .raw_only = true});
   DrainConfig cfg = fast_drain("relp://" + endpoint(first.relp_port()) + "," + endpoint(second.relp_port()) +
@@ -141,22 +145,31 @@ TEST_CASE("drain group failover over RELP: the first endpoint killed mid-stream,
   for (int i = back_at + 1000; i < total; ++i) CHECK_MESSAGE(at_second.count(i) == 0, "seq " << i);
 }
 
-TEST_CASE("drain group balance over TCP: three endpoints, one killed, its apps move to the others, and come back, order kept per app at each endpoint") {
+TEST_CASE(
+    "drain group balance over TCP: three endpoints, one killed, its apps move to the others, and come back, order kept "
+    "per app at each endpoint") {
   std::vector<std::unique_ptr<Rsyslog>> rs;
-  for (int i = 0; i < 3; ++i) rs.push_back(std::make_unique<Rsyslog>(RsyslogOptions{.tls = false, .tcp = true, .raw_only = true}));
+  for (int i = 0; i < 3; ++i)
+    rs.push_back(std::make_unique<Rsyslog>(RsyslogOptions{.tls = false, .tcp = true, .raw_only = true}));
   DrainPool pool;
   Drain& d = pool.add(fast_drain("syslog://" + endpoint(rs[0]->tcp_port()) + "," + endpoint(rs[1]->tcp_port()) + "," +
                                  endpoint(rs[2]->tcp_port()) + "?name=spread&mode=balance&failback-after=1s"));
   pool.start();
-  REQUIRE(wait_until([&] { return d.endpoint(0).counters().connected.get() + d.endpoint(1).counters().connected.get() +
-                                      d.endpoint(2).counters().connected.get() == 3; }, 10s));
+  REQUIRE(wait_until(
+      [&] {
+        return d.endpoint(0).counters().connected.get() + d.endpoint(1).counters().connected.get() +
+                   d.endpoint(2).counters().connected.get() ==
+               3;
+      },
+      10s));
   constexpr int kApps = 60;
   constexpr int kPerPhase = 100;  // lines per app per phase
   int next_seq = 0;
   const auto push_phase = [&] {
     for (int n = 0; n < kPerPhase; ++n) {
       FrameBatch batch;
-      for (int a = 0; a < kApps; ++a) REQUIRE(d.stage_keyed(message(next_seq, a), "app-guid-" + std::to_string(a), batch));
+      for (int a = 0; a < kApps; ++a)
+        REQUIRE(d.stage_keyed(message(next_seq, a), "app-guid-" + std::to_string(a), batch));
       d.push_batch(batch);
       ++next_seq;
     }
@@ -226,7 +239,8 @@ TEST_CASE("drain group balance over TCP: three endpoints, one killed, its apps m
     std::map<int, int> last;
     for (const Line& l : lines_of(*rs[i])) {
       ++total;
-      if (last.count(l.app)) CHECK_MESSAGE(l.seq > last[l.app], "endpoint " << i << " app " << l.app << " seq " << l.seq);
+      if (last.count(l.app))
+        CHECK_MESSAGE(l.seq > last[l.app], "endpoint " << i << " app " << l.app << " seq " << l.seq);
       last[l.app] = l.seq;
     }
   }

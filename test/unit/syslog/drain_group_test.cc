@@ -52,9 +52,7 @@ DrainConfig group_config(GroupMode mode, std::size_t n, std::chrono::millisecond
   c.framing = Framing::OctetCounting;
   c.group.mode = mode;
   c.group.failback_after = failback;
-  for (std::size_t i = 0; i < n; ++i) {
-    c.group.endpoints.push_back(GroupEndpoint{"e" + std::to_string(i), 514});
-  }
+  for (std::size_t i = 0; i < n; ++i) { c.group.endpoints.push_back(GroupEndpoint{"e" + std::to_string(i), 514}); }
   return c;
 }
 
@@ -266,7 +264,8 @@ TEST_CASE("drain group balance: one key stays on one endpoint in order, and a de
   g.tick();
   std::vector<std::pair<std::string, std::string>> lines;
   for (int n = 0; n < 20; ++n) {
-    for (int k = 0; k < 30; ++k) lines.push_back({"app-" + std::to_string(k), std::to_string(k) + ":" + std::to_string(n)});
+    for (int k = 0; k < 30; ++k)
+      lines.push_back({"app-" + std::to_string(k), std::to_string(k) + ":" + std::to_string(n)});
   }
   g.send(lines);
   std::map<std::string, std::set<std::size_t>> where;  // app -> endpoints
