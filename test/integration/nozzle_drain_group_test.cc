@@ -33,7 +33,8 @@ std::vector<std::string> app_guids(const Rsyslog& r) {
 
 }  // namespace
 
-TEST_CASE("nozzle with a balance drain group: every envelope once, each app at one endpoint, per-endpoint metrics add up") {
+TEST_CASE(
+    "nozzle with a balance drain group: every envelope once, each app at one endpoint, per-endpoint metrics add up") {
   constexpr std::uint64_t kTotal = 3000;
   cfsim::SimulatorOptions o;
   o.foundation.orgs = 2;
@@ -46,7 +47,8 @@ TEST_CASE("nozzle with a balance drain group: every envelope once, each app at o
   cfsim::Simulator sim(o);
   sim.start();
   std::vector<std::unique_ptr<Rsyslog>> rs;
-  for (int i = 0; i < 3; ++i) rs.push_back(std::make_unique<Rsyslog>(RsyslogOptions{.tls = false, .tcp = true, .raw_only = true}));
+  for (int i = 0; i < 3; ++i)
+    rs.push_back(std::make_unique<Rsyslog>(RsyslogOptions{.tls = false, .tcp = true, .raw_only = true}));
   TempDir dir("nozzle-group");
   auto args = sim_args(sim);
   const std::string url = "syslog://" + endpoint(rs[0]->tcp_port()) + "," + endpoint(rs[1]->tcp_port()) + "," +
@@ -60,11 +62,13 @@ TEST_CASE("nozzle with a balance drain group: every envelope once, each app at o
   REQUIRE(all);
 
   std::string metrics;
-  CHECK(wait_until([&] {
-    metrics = nozzle.get("/metrics");
-    return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"spread\"}") == 0 &&
-           NozzleProcess::metric(metrics, "drain_sent_frames_total{drain=\"spread\"}") == kTotal;
-  }, 10s));
+  CHECK(wait_until(
+      [&] {
+        metrics = nozzle.get("/metrics");
+        return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"spread\"}") == 0 &&
+               NozzleProcess::metric(metrics, "drain_sent_frames_total{drain=\"spread\"}") == kTotal;
+      },
+      10s));
   INFO(metrics);
   CHECK(received() == kTotal);
   double sent = 0, produced = 0;
@@ -99,34 +103,40 @@ TEST_CASE("nozzle with a balance drain group: every envelope once, each app at o
 
   const auto metrics_file = dir / "metrics.txt";
   write_file(metrics_file, metrics);
-  const RunResult promtool = run({"sh", "-c", std::string(NOZZLE_PROMTOOL) + " check metrics < " + metrics_file.string()}, dir.path());
+  const RunResult promtool =
+      run({"sh", "-c", std::string(NOZZLE_PROMTOOL) + " check metrics < " + metrics_file.string()}, dir.path());
   INFO(promtool.output);
   CHECK(promtool.exit_code == 0);
 }
 
 TEST_CASE("--check-config shows a drain group's mode and endpoints, and names every mistake in one (exit 2)") {
   TempDir dir("nozzle-group-config");
-  const std::vector<std::string> base{NOZZLE_SYSLOG_NOZZLE, "--check-config", "--api-endpoint", "https://api.sys",
-                                      "--client-id", "n", "--client-secret", "s"};
+  const std::vector<std::string> base{NOZZLE_SYSLOG_NOZZLE, "--check-config",
+                                      "--api-endpoint",     "https://api.sys",
+                                      "--client-id",        "n",
+                                      "--client-secret",    "s"};
   auto with = [&](std::vector<std::string> more) {
     std::vector<std::string> argv = base;
     argv.insert(argv.end(), more.begin(), more.end());
     return run(argv, dir.path());
   };
-  const RunResult ok = with({"--drain", "syslog-tls://a.example.com:6514,b.example.com?name=team-a&mode=failover&failback-after=10s"});
+  const RunResult ok =
+      with({"--drain", "syslog-tls://a.example.com:6514,b.example.com?name=team-a&mode=failover&failback-after=10s"});
   INFO(ok.output);
   CHECK(ok.exit_code == 0);
-  CHECK(ok.output.find("drain team-a: failover over a.example.com:6514, b.example.com:6514 (failback-after 10000 ms)") !=
-        std::string::npos);
+  CHECK(
+      ok.output.find("drain team-a: failover over a.example.com:6514, b.example.com:6514 (failback-after 10000 ms)") !=
+      std::string::npos);
 
   const RunResult help = run({NOZZLE_SYSLOG_NOZZLE, "--help"}, dir.path());
   CHECK(help.output.find("mode=failover|balance") != std::string::npos);
 
   // DRAINS with two URLs: a group whose list stays whole, and a second drain.
-  const RunResult listed = run({"sh", "-c", "DRAINS='syslog://a:514,b:514?mode=balance&orgs=x,y syslog://c:514' " +
-                                                std::string(NOZZLE_SYSLOG_NOZZLE) +
-                                                " --check-config --api-endpoint https://api.sys --client-id n --client-secret s"},
-                               dir.path());
+  const RunResult listed =
+      run({"sh", "-c",
+           "DRAINS='syslog://a:514,b:514?mode=balance&orgs=x,y syslog://c:514' " + std::string(NOZZLE_SYSLOG_NOZZLE) +
+               " --check-config --api-endpoint https://api.sys --client-id n --client-secret s"},
+          dir.path());
   INFO(listed.output);
   CHECK(listed.exit_code == 0);
   CHECK(listed.output.find("balance over a:514, b:514") != std::string::npos);
@@ -137,9 +147,9 @@ TEST_CASE("--check-config shows a drain group's mode and endpoints, and names ev
                               "syslog://g:514?mode=balance", "--drain", "syslog-udp://h:514,i:514?mode=balance"});
   INFO(bad.output);
   CHECK(bad.exit_code == 2);
-  for (const char* needle : {"need mode=failover or mode=balance", "mode='round-robin' is not one of failover, balance",
-                             "failback-after='soon' is not a duration", "mode= needs several endpoints",
-                             "do not apply to syslog-udp://"}) {
+  for (const char* needle :
+       {"need mode=failover or mode=balance", "mode='round-robin' is not one of failover, balance",
+        "failback-after='soon' is not a duration", "mode= needs several endpoints", "do not apply to syslog-udp://"}) {
     CHECK_MESSAGE(bad.output.find(needle) != std::string::npos, needle);
   }
 }
