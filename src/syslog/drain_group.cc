@@ -116,6 +116,9 @@ DrainGroup::DrainGroup(DrainConfig config, std::vector<std::shared_ptr<DrainBase
       endpoints_(std::move(endpoints)),
       selector_(config_.group.mode, endpoints_.size(), config_.group.failback_after),
       members_(selector_.members()) {
+  // Each endpoint has a spool of spool-max-bytes: /health compares the group's summed spool
+  // bytes with what the spools hold together.
+  config_.spool.max_bytes *= endpoints_.size();
   aggregate_.mark_down();
 }
 

@@ -335,3 +335,18 @@ TEST_CASE("drain group: a message over max-message-bytes is counted once, by the
   CHECK(c.dropped_too_large.get() == 1);
   g.check_identity();
 }
+
+TEST_CASE(
+    "drain group counters: up while any endpoint is, down since the last one went, spool bound of all endpoints") {
+  Group g(GroupMode::Failover, 2);
+  auto& c = g.group->counters();
+  CHECK(c.connected.get() == 0);
+  g.ends[1]->up();
+  CHECK(g.group->counters().connected.get() == 1);
+  CHECK(g.group->counters().down_since_ms.get() == 0);
+  g.ends[1]->down();
+  const std::int64_t since = g.ends[1]->counters().down_since_ms.get();
+  CHECK(g.group->counters().connected.get() == 0);
+  CHECK(g.group->counters().down_since_ms.get() == since);
+  CHECK(g.group->config().spool.max_bytes == 2 * DrainConfig{}.spool.max_bytes);
+}
