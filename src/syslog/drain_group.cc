@@ -187,13 +187,16 @@ void DrainGroup::tick(std::chrono::steady_clock::time_point now) {
 
   std::unique_lock lock(switch_mutex_);
   const std::uint32_t members = selector_.members();
-  members_.store(members, std::memory_order_relaxed);
+  const std::uint32_t before = members_.exchange(members, std::memory_order_relaxed);
   switches_.add();
-  // What a failed endpoint that is down still holds in memory goes to one that takes traffic
-  // and is up: failover's active endpoint, or in balance the next member after it.
+  // What an endpoint that leaves the members now, and is down, still holds in memory goes to
+  // one that takes traffic and is up: failover's active endpoint, or in balance the next member
+  // after it. Only now: those frames are the newest of their keys, and no producer can push
+  // newer ones before them. An endpoint that left while it was up (a reconnect) keeps what it
+  // has; moved later, that could land behind newer frames of the same key.
   std::string moved_note;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
-    if ((members >> i) & 1u || selector_.up(i)) continue;
+    if (!((before >> i) & 1u) || (members >> i) & 1u || selector_.up(i)) continue;
     std::size_t target = kMaxGroupEndpoints;
     for (std::size_t k = 1; k < endpoints_.size(); ++k) {
       const std::size_t j = (i + k) % endpoints_.size();

@@ -17,13 +17,12 @@
 // connection attempt failed, or that reconnected since the last look, has failed; it is healthy
 // again once it has been up for failback-after. An endpoint still making its first connection
 // counts as healthy, so the first endpoint keeps its place at start. When the selection
-// changes, what a failed endpoint that is down still holds in memory moves to an endpoint that
-// takes traffic and is up (counted as handed_over there), under the same exclusive lock that
-// makes the switch, so it comes before any newer frame. The batch in flight at the failure and
-// what the endpoint's spool holds stay with that endpoint and leave when it returns (or at
-// shutdown go to its spool, or are counted as dropped). When no endpoint is healthy, failover
-// stays on the endpoint it had and balance keeps each key on its own endpoint: each queues and
-// spools what it would have sent.
+// changes, what an endpoint that leaves the members at that moment, and is down, still holds in
+// memory moves to an endpoint that takes traffic and is up (counted as handed_over there), under
+// the same exclusive lock that makes the switch, so it comes before any newer frame. The batch in flight at the failure
+// and what the endpoint's spool holds stay with that endpoint and leave when it returns (or at shutdown go to its
+// spool, or are counted as dropped). When no endpoint is healthy, failover stays on the endpoint it had and balance
+// keeps each key on its own endpoint: each queues and spools what it would have sent.
 //
 // Accounting, at any moment, for the group (what counters() returns, summed over endpoints):
 //   produced == sent + dropped + queued + spooled
