@@ -148,7 +148,7 @@ class Pipeline:
 
     def __init__(self, bins, firehose="v1", connections=1, rate=0, total=0, apps=10000,
                  tagged_share=0.1, payload=(50, 500), extra_nozzle_args=(), extra_sim_args=(),
-                 keep_dir=False, spool=False):
+                 keep_dir=False, spool=False, group=None):
         self.bins = bins
         self.dir = tempfile.mkdtemp(prefix="nozzle-bench-")
         self.keep_dir = keep_dir
@@ -161,6 +161,9 @@ class Pipeline:
         self.spool_dir = os.path.join(self.dir, "spool") if spool else None
         if self.spool_dir:
             self.extra_nozzle_args = ["--spool-dir", self.spool_dir, *self.extra_nozzle_args]
+        # group: "failover" or "balance": the drain is a drain group of two endpoints, both the
+        # one sink (localhost and 127.0.0.1: two connections), to measure what a group costs.
+        self.group = group
         self.children = []
         self.sink = self.sim = self.nozzle = None
 
@@ -200,9 +203,15 @@ class Pipeline:
             "--ca-cert", self.sim_info["ca_file"], "--client-id", "nozzle", "--client-secret", "nozzle-secret",
             "--firehose", self.firehose, "--connections", str(self.connections),
             "--subscription-id", "bench", "--events", ALL_EVENTS,
-            "--drain", f"syslog-tls://localhost:{self.sink_port}?ca={self.certs['ca']}",
+            "--drain", self.drain_url(),
             "--stats-address", "127.0.0.1:0", *stats_flags(self.bins["nozzle"]), *self.extra_nozzle_args])
         self.stats_port = wait_for(self._stats_port, 30, "the nozzle's stats port", child=self.nozzle)
+
+    def drain_url(self):
+        if self.group:
+            return (f"syslog-tls://localhost:{self.sink_port},127.0.0.1:{self.sink_port}"
+                    f"?ca={self.certs['ca']}&mode={self.group}")
+        return f"syslog-tls://localhost:{self.sink_port}?ca={self.certs['ca']}"
 
     def start_sink(self, name="sink", extra_args=()):
         for stale in ("sink-ready.json", "sink-status.json"):

@@ -30,6 +30,25 @@ class Drain {
   // shutdown). Any thread; one batch per producer.
   [[nodiscard]] virtual bool stage(std::string_view message, FrameBatch& batch) = 0;
   virtual void push_batch(FrameBatch& batch) = 0;
+  // stage() for a producer that knows what the message belongs to: `key` is the app guid (or,
+  // for an envelope of no app, the VM it came from). A drain group in mode=balance keeps one
+  // key's messages on one endpoint; every other drain ignores it.
+  [[nodiscard]] virtual bool stage_keyed(std::string_view message, std::string_view key, FrameBatch& batch) {
+    (void)key;
+    return stage(message, batch);
+  }
+
+  // A drain group's endpoints (drain_group.h), each a drain of its own; none for a single drain.
+  [[nodiscard]] virtual std::size_t endpoint_count() const { return 0; }
+  [[nodiscard]] virtual Drain& endpoint(std::size_t i) {
+    (void)i;
+    return *this;
+  }
+  // 1 while endpoint `i` takes traffic (failover: the active one; balance: in the hash ring).
+  [[nodiscard]] virtual bool endpoint_active(std::size_t i) const {
+    (void)i;
+    return true;
+  }
 
   [[nodiscard]] virtual const DrainConfig& config() const = 0;
   [[nodiscard]] virtual DrainCounters& counters() = 0;

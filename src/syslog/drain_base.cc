@@ -114,6 +114,20 @@ void DrainBase::drop_queued(DropReason reason) {
   if (reason == DropReason::Shutdown && to_spool(rest)) return;
   batch_dropped(rest, reason);
 }
+
+std::size_t DrainBase::hand_over(FrameBatch& out) {
+  if (queue_.frames() == 0) return 0;
+  FrameBatch taken;
+  const std::size_t frames = queue_.take(taken);
+  if (frames == 0) return 0;
+  counters_.handed_over.add(frames);
+  counters_.queued_frames.add(-static_cast<std::int64_t>(frames));
+  counters_.queued_bytes.add(-static_cast<std::int64_t>(taken.bytes.size()));
+  out.bytes += taken.bytes;
+  out.lengths.insert(out.lengths.end(), taken.lengths.begin(), taken.lengths.end());
+  return frames;
+}
+
 std::string DrainBase::open_spool() {
   if (!config_.spool.enabled()) return "";
   auto spool = std::make_unique<Spool>(config_.spool);

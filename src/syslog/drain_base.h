@@ -20,6 +20,9 @@ class DrainBase : public Drain {
 
   [[nodiscard]] bool push(std::string_view message) final;
   [[nodiscard]] bool stage(std::string_view message, FrameBatch& batch) final;
+  [[nodiscard]] bool stage_keyed(std::string_view message, std::string_view, FrameBatch& batch) final {
+    return DrainBase::stage(message, batch);
+  }
   void push_batch(FrameBatch& batch) final;
   [[nodiscard]] const DrainConfig& config() const final { return config_; }
   [[nodiscard]] DrainCounters& counters() final { return counters_; }
@@ -28,6 +31,11 @@ class DrainBase : public Drain {
   // produced. Called once by the owner before start(); an error means the spool is off (the
   // drain keeps working from memory) and says why.
   [[nodiscard]] std::string open_spool();
+
+  // Drain groups (drain_group.h), io thread, while this endpoint is down: moves everything in
+  // the memory queue into `out` and counts it as handed_over (the batch in flight and the spool
+  // stay). Returns the frames moved.
+  std::size_t hand_over(FrameBatch& out);
 
   // Both are called on the io thread. stop() calls `done` exactly once, on the io thread, when
   // every frame is sent or counted as dropped and the connection is closed.

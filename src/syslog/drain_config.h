@@ -54,7 +54,34 @@ struct Selection {
 
 std::optional<Platform> parse_platform(std::string_view text);  // include, exclude, only
 
-std::string_view transport_scheme(Transport t);  // "syslog-tls", "syslog", "syslog-udp", "relp", "relp-tls"
+// A drain group (README "Drain groups"): several receivers behind one drain, written as several
+// HOST:PORT in the URL's authority. Every endpoint shares the URL's options.
+enum class GroupMode {
+  Single,    // one endpoint: an ordinary drain
+  Failover,  // the first healthy endpoint takes everything
+  Balance,   // spread by app guid (rendezvous hashing over the healthy endpoints)
+};
+
+struct GroupEndpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const GroupEndpoint&) const = default;
+};
+
+// A group's endpoints are kept in a 32-bit mask (drain_group.h); 16 is plenty.
+constexpr std::size_t kMaxGroupEndpoints = 16;
+
+struct GroupOptions {
+  GroupMode mode = GroupMode::Single;
+  std::vector<GroupEndpoint> endpoints;  // in the URL's order; empty for a single drain
+  // How long an endpoint that failed must stay up before it takes its traffic back
+  // (failback-after=).
+  std::chrono::milliseconds failback_after{30000};
+  [[nodiscard]] bool enabled() const { return mode != GroupMode::Single; }
+};
+
+std::string_view transport_scheme(Transport t);      // "syslog-tls", "syslog", "syslog-udp", "relp", "relp-tls"
+std::string endpoint_label(const GroupEndpoint& e);  // "host:port", "[::1]:port"
 
 struct DrainConfig {
   // name= if given, else "scheme://host:port"; used in metrics, logs and label routing (never holds secrets)
@@ -79,6 +106,7 @@ struct DrainConfig {
   FormatOptions format;                      // style, max-message-bytes (director etc. filled later)
   EventSet events = EventSet::all();         // events=LogMessage,ValueMetric
   Selection select;                          // orgs=, spaces=, apps=, source-types=, exclude-*=, platform=
+  GroupOptions group;                        // several HOST:PORT, mode=, failback-after=
 
   Delivery delivery = Delivery::AtMostOnce;  // delivery=at-least-once (RELP: always acknowledged)
   std::size_t relp_window = 1024;            // RELP frames in flight, unacknowledged (window=)

@@ -1,11 +1,12 @@
 // A drain's counters. Written by the producer threads and the drains' io thread, read by the
 // stats server. The accounting invariant, at any moment:
 //
-//   produced == sent_frames + dropped_total() + queued_frames + spool_frames
+//   produced == sent_frames + dropped_total() + queued_frames + spool_frames (+ handed_over)
 //
 // produced also counts the frames an earlier run left in the spool (recovered_frames), found
 // at start; queued_frames counts the frames in memory and in flight, spool_frames those on disk
-// not yet read.
+// not yet read. handed_over is nonzero only for an endpoint of a drain group: frames its group
+// moved to another endpoint while it was down (they count as produced there).
 #pragma once
 
 #include <chrono>
@@ -34,6 +35,7 @@ struct DrainCounters {
   Counter resent;            // frames written again on a new connection after a break
   Counter recovered_frames;  // frames found in the spool at start (part of produced)
   Counter rate_limited;      // app log lines over this drain's rate-limit=, never offered (not in produced)
+  Counter handed_over;       // drain group endpoint: queued frames moved to another endpoint
   Gauge spool_frames;        // frames on disk not yet read
   Gauge spool_bytes;         // bytes of the spool's segments
   Gauge spool_segments;

@@ -5,10 +5,13 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "syslog/drain_group.h"
 #include "syslog/stream_drain.h"
 #include "syslog/udp_drain.h"
 
@@ -19,8 +22,37 @@ namespace asio = boost::asio;
 struct DrainPool::Impl {
   asio::io_context ioc{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::shared_ptr<DrainBase>> drains;
+  std::vector<std::shared_ptr<DrainBase>> drains;  // every writer, the endpoints of groups included
+  std::vector<Drain*> visible;                     // what add() returned, in order
+  std::vector<std::unique_ptr<DrainGroup>> groups;
+  std::optional<asio::steady_timer> group_timer;  // DrainGroup::tick()
+  bool groups_stopped = false;
   std::thread thread;
+
+  std::shared_ptr<DrainBase> make(DrainConfig config) {
+    std::shared_ptr<DrainBase> drain;
+    if (config.transport == Transport::Udp) {
+      drain = std::make_shared<UdpDrain>(ioc, std::move(config));
+    } else {
+      drain = std::make_shared<StreamDrain>(ioc, std::move(config));
+    }
+    if (std::string error = drain->open_spool(); !error.empty()) {
+      log::error("drain spool unavailable; the drain keeps frames in memory only",
+                 {{"drain", drain->config().name}, {"error", error}});
+    }
+    drains.push_back(drain);
+    return drain;
+  }
+
+  void tick_groups() {
+    group_timer->expires_after(DrainGroup::kTick);
+    group_timer->async_wait([this](const boost::system::error_code& ec) {
+      if (ec || groups_stopped) return;
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& g : groups) g->tick(now);
+      tick_groups();
+    });
+  }
   bool started = false;
   bool stopped = false;
 };
@@ -31,18 +63,33 @@ DrainPool::~DrainPool() { stop(std::chrono::steady_clock::now()); }
 
 Drain& DrainPool::add(DrainConfig config) {
   if (impl_->started) throw std::logic_error("DrainPool::add after start");
-  std::shared_ptr<DrainBase> drain;
-  if (config.transport == Transport::Udp) {
-    drain = std::make_shared<UdpDrain>(impl_->ioc, std::move(config));
-  } else {
-    drain = std::make_shared<StreamDrain>(impl_->ioc, std::move(config));
+  if (!config.group.enabled()) {
+    Drain& drain = *impl_->make(std::move(config));
+    impl_->visible.push_back(&drain);
+    return drain;
   }
-  if (std::string error = drain->open_spool(); !error.empty()) {
-    log::error("drain spool unavailable; the drain keeps frames in memory only",
-               {{"drain", drain->config().name}, {"error", error}});
+  // A drain group: one drain per endpoint, each with the group's options, its own name
+  // ("group/host:port") and its own spool folder below the group's.
+  std::vector<std::shared_ptr<DrainBase>> endpoints;
+  for (const GroupEndpoint& e : config.group.endpoints) {
+    DrainConfig one = config;
+    one.group = GroupOptions{};
+    one.host = e.host;
+    one.port = e.port;
+    one.named = false;
+    one.name = config.name + "/" + endpoint_label(e);
+    if (one.spool.enabled()) {
+      std::string folder = endpoint_label(e);
+      for (char& c : folder) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+      }
+      one.spool.dir += "/" + folder;
+    }
+    endpoints.push_back(impl_->make(std::move(one)));
   }
-  impl_->drains.push_back(drain);
-  return *drain;
+  impl_->groups.push_back(std::make_unique<DrainGroup>(std::move(config), std::move(endpoints)));
+  impl_->visible.push_back(impl_->groups.back().get());
+  return *impl_->groups.back();
 }
 
 void DrainPool::start() {
@@ -51,6 +98,10 @@ void DrainPool::start() {
   impl_->work.emplace(impl_->ioc.get_executor());
   for (auto& d : impl_->drains) {
     asio::post(impl_->ioc, [d] { d->start(); });
+  }
+  if (!impl_->groups.empty()) {
+    impl_->group_timer.emplace(impl_->ioc);
+    asio::post(impl_->ioc, [this] { impl_->tick_groups(); });
   }
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }
@@ -63,6 +114,11 @@ void DrainPool::stop(std::chrono::steady_clock::time_point deadline) {
   std::mutex mutex;
   std::condition_variable cv;
   std::size_t remaining = impl_->drains.size();
+  // Groups stop switching first: what each endpoint holds is its own to flush or spool.
+  asio::post(impl_->ioc, [this] {
+    impl_->groups_stopped = true;
+    if (impl_->group_timer) impl_->group_timer->cancel();
+  });
   for (auto& d : impl_->drains) {
     asio::post(impl_->ioc, [d, deadline, &mutex, &cv, &remaining] {
       d->stop(deadline, [&mutex, &cv, &remaining] {
@@ -82,8 +138,8 @@ void DrainPool::stop(std::chrono::steady_clock::time_point deadline) {
   impl_->thread.join();
 }
 
-std::size_t DrainPool::size() const { return impl_->drains.size(); }
+std::size_t DrainPool::size() const { return impl_->visible.size(); }
 
-Drain& DrainPool::at(std::size_t i) { return *impl_->drains.at(i); }
+Drain& DrainPool::at(std::size_t i) { return *impl_->visible.at(i); }
 
 }  // namespace nozzle::syslog

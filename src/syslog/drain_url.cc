@@ -13,9 +13,11 @@ constexpr std::size_t kMaxUdpPayload = 65507;           // 65535 - IPv4 and UDP 
 constexpr std::string_view kOptions =
     "ca, cert, key, skip-verify, server-name, framing, format, max-message-bytes, events, orgs, spaces, apps, "
     "source-types, exclude-orgs, exclude-spaces, exclude-apps, exclude-source-types, platform, delivery, "
-    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels, rate-limit, rate-burst, json-logs";
+    "spool-dir, spool-max-bytes, spool-fsync, window, name, labels, rate-limit, rate-burst, json-logs, mode, "
+    "failback-after";
 // No port is assigned to RELP; rsyslog's documentation uses 2514.
 constexpr std::uint16_t kDefaultRelpPort = 2514;
+constexpr std::chrono::milliseconds kMaxFailbackAfter{3600000};
 // A spool smaller than this could not hold one segment of useful size.
 constexpr std::uint64_t kMinSpoolBytes = 64u << 10;
 
@@ -183,6 +185,18 @@ bool valid_drain_name(std::string_view name) {
   return true;
 }
 
+// "30s", "500ms", "2m", "0s": a whole number and a unit.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::uint64_t n = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || ptr == text.data() || n > 1'000'000'000) return std::nullopt;
+  const std::string_view unit = text.substr(static_cast<std::size_t>(ptr - text.data()));
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "m") return std::chrono::milliseconds(n * 60000);
+  return std::nullopt;
+}
+
 void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::string>& given, const Reporter& report) {
   std::set<std::string, std::less<>> seen;
   std::optional<std::size_t> max_bytes;
@@ -243,6 +257,14 @@ void parse_query(std::string_view query, DrainConfig& cfg, std::vector<std::stri
       if (!parse_rate(value, cfg.rate_limit)) report("rate-limit='" + value + "' is not a rate such as 1000/s");
     } else if (key == "rate-burst") {
       if (!parse_burst(value, cfg.rate_burst)) report("rate-burst='" + value + "' is not a whole number of lines (1 or more)");
+    } else if (key == "mode") {
+      if (value == "failover") cfg.group.mode = GroupMode::Failover;
+      else if (value == "balance") cfg.group.mode = GroupMode::Balance;
+      else report("mode='" + value + "' is not one of failover, balance");
+    } else if (key == "failback-after") {
+      const auto d = parse_duration(value);
+      if (!d || *d > kMaxFailbackAfter) report("failback-after='" + value + "' is not a duration from 0s to 60m (e.g. 30s, 500ms, 2m)");
+      else cfg.group.failback_after = *d;
     } else if (key == "window") {
       std::size_t n = 0;
       const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -377,6 +399,12 @@ std::optional<Delivery> parse_delivery(std::string_view text) {
   return std::nullopt;
 }
 
+std::string endpoint_label(const GroupEndpoint& e) {
+  std::string s = e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host;
+  s += ":" + std::to_string(e.port);
+  return s;
+}
+
 std::string_view transport_scheme(Transport t) {
   switch (t) {
     case Transport::Tls: return "syslog-tls";
@@ -439,8 +467,57 @@ DrainUrlResult parse_drain_url(std::string_view url) {
     const std::string_view path = rest.substr(slash);
     if (path != "/") report("a path (" + quoted(path) + ") is not allowed; options go after '?'");
   }
-  const bool authority_ok = parse_authority(authority, cfg, report);
+  // HOST:PORT,HOST:PORT,...: a drain group (README "Drain groups").
+  bool authority_ok = true;
+  const std::vector<std::string_view> hosts = split(authority, ',');
+  if (hosts.size() == 1) {
+    authority_ok = parse_authority(authority, cfg, report);
+  } else {
+    const std::uint16_t default_port = cfg.port;
+    for (std::string_view one : hosts) {
+      if (one.empty()) {
+        report("empty endpoint in " + quoted(authority) + "; list endpoints as HOST:PORT,HOST:PORT");
+        authority_ok = false;
+        continue;
+      }
+      DrainConfig endpoint;
+      endpoint.port = default_port;
+      if (!parse_authority(one, endpoint, report)) {
+        authority_ok = false;
+        continue;
+      }
+      const GroupEndpoint e{endpoint.host, endpoint.port};
+      if (std::find(cfg.group.endpoints.begin(), cfg.group.endpoints.end(), e) != cfg.group.endpoints.end()) {
+        report("endpoint " + quoted(one) + " is listed twice");
+        authority_ok = false;
+        continue;
+      }
+      cfg.group.endpoints.push_back(e);
+    }
+    if (!cfg.group.endpoints.empty()) {
+      cfg.host = cfg.group.endpoints.front().host;
+      cfg.port = cfg.group.endpoints.front().port;
+    }
+  }
   parse_query(query, cfg, result.given, report);
+  const auto named_option = [&](std::string_view key) {
+    return std::find(result.given.begin(), result.given.end(), key) != result.given.end();
+  };
+  if (hosts.size() > 1) {
+    if (cfg.transport == Transport::Udp) {
+      report("several endpoints (a drain group) do not apply to syslog-udp:// (a datagram drain cannot tell that a receiver is gone)");
+    } else if (hosts.size() > kMaxGroupEndpoints) {
+      report("a drain group has at most " + std::to_string(kMaxGroupEndpoints) + " endpoints, not " + std::to_string(hosts.size()));
+    } else if (!cfg.group.enabled() && !named_option("mode")) {
+      report("several endpoints (" + quoted(authority) + ") need mode=failover or mode=balance");
+    }
+  } else {
+    if (cfg.group.enabled()) {
+      report("mode= needs several endpoints: write SCHEME://HOST:PORT,HOST:PORT?mode=...");
+      cfg.group.mode = GroupMode::Single;
+    }
+    if (named_option("failback-after")) report("option 'failback-after' applies only to a drain group (several endpoints and mode=)");
+  }
 
   if (cfg.format.json_logs && cfg.format.style != Style::Pcf) {
     report("json-logs=true applies to format=pcf only (format=cf sends the line as it is)");
@@ -454,12 +531,14 @@ DrainUrlResult parse_drain_url(std::string_view url) {
   if (!result.errors.empty() || !authority_ok) return result;
   if (!cfg.named) {
     cfg.name = std::string(scheme) + "://";
-    if (cfg.host.find(':') != std::string::npos) {
-      cfg.name += "[" + cfg.host + "]";
+    if (cfg.group.enabled()) {
+      for (std::size_t i = 0; i < cfg.group.endpoints.size(); ++i) {
+        if (i > 0) cfg.name += ",";
+        cfg.name += endpoint_label(cfg.group.endpoints[i]);
+      }
     } else {
-      cfg.name += cfg.host;
+      cfg.name += endpoint_label(GroupEndpoint{cfg.host, cfg.port});
     }
-    cfg.name += ":" + std::to_string(cfg.port);
   }
   result.config = std::move(cfg);
   return result;

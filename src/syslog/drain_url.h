@@ -4,6 +4,7 @@
 //   syslog://host:514?framing=lf&format=cf&max-message-bytes=16384&events=LogMessage&orgs=a,b
 //   syslog-udp://[::1]:514
 //   syslog-tls://host:6514?spool-dir=/var/vcap/data/nozzle/spool/a&spool-max-bytes=1GiB&delivery=at-least-once
+//   syslog-tls://a.example.com:6514,b.example.com:6514?name=team-a&mode=failover&failback-after=30s
 //
 // Every problem is reported, each as one precise sentence naming the URL part at fault.
 #pragma once

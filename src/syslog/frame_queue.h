@@ -34,16 +34,20 @@ struct FrameBatch {
 
   std::string bytes;
   std::vector<std::uint32_t> lengths;
+  // A drain group in mode=balance only: one key hash per frame (stage_keyed); empty otherwise.
+  std::vector<std::uint64_t> keys;
   [[nodiscard]] std::size_t frames() const { return lengths.size(); }
   [[nodiscard]] bool empty() const { return lengths.empty(); }
   void clear() {
     if (bytes.capacity() > kRetainedBytes) {
       std::string().swap(bytes);
       std::vector<std::uint32_t>().swap(lengths);
+      keys.clear();
       return;
     }
     bytes.clear();
     lengths.clear();
+    keys.clear();
   }
 };
 

@@ -85,7 +85,7 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--max-retry-count", raw.max_retry_count, "accepted for compatibility; the nozzle retries for as long as it runs")->envname("MAX_RETRY_COUNT")->group("Cloud Foundry");
 
   // Drains.
-  app.add_option("--drain", raw.drains, "drain URL, repeatable: syslog-tls://host:6514?ca=FILE, syslog://host:514, syslog-udp://host:514 (see README)")->envname("DRAINS")->delimiter(' ')->group("Drains");
+  app.add_option("--drain", raw.drains, "drain URL, repeatable: syslog-tls://host:6514?ca=FILE, syslog://host:514, syslog-udp://host:514; a drain group: syslog-tls://a:6514,b:6514?mode=failover|balance (see README)")->envname("DRAINS")->delimiter(' ')->group("Drains");
   app.add_option("--syslog-server", raw.syslog_server, "host:port of one syslog server (firehose-to-syslog style)")->envname("SYSLOG_ENDPOINT")->group("Drains");
   app.add_option("--syslog-protocol", raw.syslog_protocol, "protocol of --syslog-server: tcp, udp or tcp+tls")->envname("SYSLOG_PROTOCOL")->group("Drains");
   app.add_option("--cert-pem-syslog", raw.cert_pem_syslog, "CA file (PEM) that signed the --syslog-server certificate")->envname("CERT_PEM")->group("Drains");

@@ -40,7 +40,17 @@ std::string summary(const nozzle::Config& c) {
     if (c.events.contains(t)) s += " " + std::string(nozzle::event_type_name(t));
   }
   s += "\n";
-  for (const auto& d : c.drains) s += "  drain " + d.name + "\n";
+  for (const auto& d : c.drains) {
+    s += "  drain " + d.name;
+    if (d.group.enabled()) {  // a drain group: its mode, endpoints in order and hold time
+      s += d.group.mode == nozzle::syslog::GroupMode::Failover ? ": failover over " : ": balance over ";
+      for (std::size_t i = 0; i < d.group.endpoints.size(); ++i) {
+        s += (i > 0 ? ", " : "") + nozzle::syslog::endpoint_label(d.group.endpoints[i]);
+      }
+      s += " (failback-after " + std::to_string(d.group.failback_after.count()) + " ms)";
+    }
+    s += "\n";
+  }
   if (c.debug) s += "  frames to stdout (--debug)\n";
   s += "  http " + c.stats_address + ": /health" +
        (c.enable_stats_server ? " /metrics /stats/app\n" : " (/metrics and /stats/app off: --enable-stats-server)\n");

@@ -7,6 +7,7 @@
 #include "cfapi/token_provider.h"
 #include "nozzle/ingress/firehose_source.h"
 #include "nozzle/app/nozzle.h"
+#include "syslog/drain_group.h"
 #include "syslog/drain_pool.h"
 
 namespace nozzle {
@@ -115,6 +116,51 @@ Nozzle::Totals Nozzle::totals() const {
   t.stdout_messages = stdout_.messages();
   return t;
 }
+
+namespace {
+
+// Drain groups (README "Drain groups"): each endpoint's own counters, labelled with the group's
+// name and the endpoint (HOST:PORT), so the label sets are bounded by the configuration.
+template <typename Writer>
+void render_endpoint_metrics(Writer& w, syslog::DrainPool& drains) {
+  std::vector<syslog::DrainGroup*> groups;
+  for (std::size_t i = 0; i < drains.size(); ++i) {
+    if (auto* g = dynamic_cast<syslog::DrainGroup*>(&drains.at(i))) groups.push_back(g);
+  }
+  if (groups.empty()) return;
+  w.family("drain_group_switches_total", "counter", "Times a drain group changed the endpoints that take its traffic.");
+  for (auto* g : groups) w.sample("drain_group_switches_total", {"drain", g->config().name}, static_cast<double>(g->switches()));
+  const auto per_endpoint = [&](const char* name, const char* type, const char* help, auto value) {
+    w.family(name, type, help);
+    for (auto* g : groups) {
+      for (std::size_t j = 0; j < g->endpoint_count(); ++j) {
+        const std::string endpoint = syslog::endpoint_label(g->config().group.endpoints[j]);
+        w.sample(name, {"drain", g->config().name, "endpoint", endpoint}, static_cast<double>(value(*g, j)));
+      }
+    }
+  };
+  using G = syslog::DrainGroup;
+  per_endpoint("drain_endpoint_up", "gauge", "1 while the group endpoint's connection is up.",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().connected.get(); });
+  per_endpoint("drain_endpoint_active", "gauge", "1 while the group endpoint takes traffic (failover: the active one; balance: in the ring).",
+               [](G& g, std::size_t j) { return g.endpoint_active(j) ? 1 : 0; });
+  per_endpoint("drain_endpoint_produced_total", "counter", "Frames handed to the group endpoint (frames moved to it from another endpoint included).",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().produced.get(); });
+  per_endpoint("drain_endpoint_sent_frames_total", "counter", "Frames the group endpoint wrote.",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().sent_frames.get(); });
+  per_endpoint("drain_endpoint_dropped_total", "counter", "Frames the group endpoint dropped, every reason (drain_dropped_total has them by reason for the group).",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().dropped_total(); });
+  per_endpoint("drain_endpoint_handed_over_total", "counter", "Queued frames the group moved from this endpoint to another while it was down.",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().handed_over.get(); });
+  per_endpoint("drain_endpoint_queue_frames", "gauge", "Frames queued or in flight at the group endpoint.",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().queued_frames.get(); });
+  per_endpoint("drain_endpoint_spool_frames", "gauge", "Frames in the group endpoint's disk spool, not yet read.",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().spool_frames.get(); });
+  per_endpoint("drain_endpoint_connect_failures_total", "counter", "Failed connection attempts of the group endpoint.",
+               [](G& g, std::size_t j) { return g.endpoint(j).counters().connect_failures.get(); });
+}
+
+}  // namespace
 
 std::string Nozzle::render_metrics() const {
   PromWriter w;
@@ -268,6 +314,7 @@ std::string Nozzle::render_metrics() const {
       auto& d = drains_->at(i);
       w.sample("drain_connect_failures_total", {"drain", d.config().name}, u(d.counters().connect_failures.get()));
     }
+    render_endpoint_metrics(w, *drains_);
   }
   w.single("loss_ratio", "gauge", "Messages dropped by the drains over messages offered to them.",
            produced == 0 ? 0.0 : static_cast<double>(dropped) / static_cast<double>(produced));

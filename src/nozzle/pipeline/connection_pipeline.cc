@@ -163,9 +163,12 @@ void ConnectionPipeline::deliver(Envelope& env, const AppInfo& app, int mode) {
       too_large_ += out.too_large;
       done_[route.format] = true;
     }
+    // A drain group in mode=balance keeps one app's lines (or one VM's, for platform
+    // envelopes) on one endpoint.
+    const std::string_view key = app.app_id.empty() ? std::string_view(env.ip) : app.app_id;
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (route.drain != nullptr) {
-        (void)route.drain->stage(out.message(i), staged_[r]);  // the drain counts what it drops
+        (void)route.drain->stage_keyed(out.message(i), key, staged_[r]);  // the drain counts what it drops
       } else if (stdout_ != nullptr) {
         stdout_->write(out.message(i));
       }

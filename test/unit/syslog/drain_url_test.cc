@@ -193,3 +193,38 @@ TEST_CASE("drain URL json-logs= nests JSON app logs, pcf style only") {
   fails_with("syslog://h?json-logs=maybe", "json-logs='maybe' is not true or false");
   fails_with("syslog://h?json-logs=true&format=cf", "json-logs=true applies to format=pcf only");
 }
+
+TEST_CASE("drain URL groups: several HOST:PORT with mode= make a drain group sharing the options") {
+  auto g = ok("syslog-tls://a.example.com:6514,b.example.com,[::1]:7000?name=team-a&mode=failover&failback-after=2s&ca=/ca.pem");
+  CHECK(g.group.mode == GroupMode::Failover);
+  REQUIRE(g.group.endpoints.size() == 3);
+  CHECK(g.group.endpoints[0] == GroupEndpoint{"a.example.com", 6514});
+  CHECK(g.group.endpoints[1] == GroupEndpoint{"b.example.com", 6514});  // the scheme's default port
+  CHECK(g.group.endpoints[2] == GroupEndpoint{"::1", 7000});
+  CHECK(g.group.failback_after == std::chrono::seconds(2));
+  CHECK(g.host == "a.example.com");
+  CHECK(g.ca_file == "/ca.pem");
+  CHECK(g.name == "team-a");
+
+  auto b = ok("relp://r1:2514,r2:2514?mode=balance");
+  CHECK(b.group.mode == GroupMode::Balance);
+  CHECK(b.group.failback_after == std::chrono::seconds(30));
+  CHECK(b.name == "relp://r1:2514,r2:2514");
+  CHECK(ok("syslog://x,y?mode=failover&failback-after=1500ms").group.failback_after == std::chrono::milliseconds(1500));
+  CHECK(ok("syslog://x,y?mode=balance&failback-after=2m").group.failback_after == std::chrono::minutes(2));
+  CHECK_FALSE(ok("syslog://x:514").group.enabled());
+}
+
+TEST_CASE("drain URL groups: bad groups get a precise error") {
+  fails_with("syslog://a:514,b:514", "need mode=failover or mode=balance");
+  fails_with("syslog://a:514?mode=failover", "mode= needs several endpoints");
+  fails_with("syslog://a:514,b:514?mode=spread", "mode='spread' is not one of failover, balance");
+  fails_with("syslog://a:514,b:514?mode=failover&failback-after=soon", "failback-after='soon' is not a duration");
+  fails_with("syslog://a:514,b:514?mode=failover&failback-after=2h", "failback-after='2h' is not a duration");
+  fails_with("syslog://a:514?failback-after=5s", "'failback-after' applies only to a drain group");
+  fails_with("syslog://a:514,,b:514?mode=failover", "empty endpoint");
+  fails_with("syslog://a:514,a:514?mode=failover", "endpoint 'a:514' is listed twice");
+  fails_with("syslog://a:514,b:0?mode=failover", "port '0' is not a number");
+  fails_with("syslog-udp://a:514,b:514?mode=balance", "do not apply to syslog-udp://");
+  fails_with("syslog://a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q?mode=balance", "at most 16 endpoints, not 17");
+}
