@@ -53,6 +53,9 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   void deadline_passed();
   void finish();
   void arm_deadline(std::chrono::milliseconds timeout, const ConnectionPtr& conn);
+  // The deadline of the write being started (write_timeout): see watch_write().
+  void start_write_deadline();
+  void watch_write();
   void spool_tick();
   // RELP: the writer, the responses read, and the end of a session.
   void relp_write_next();
@@ -70,11 +73,14 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   boost::asio::steady_timer stop_timer_;   // shutdown deadline
   boost::asio::steady_timer spool_timer_;
   boost::asio::steady_timer ack_timer_;    // RELP: acknowledgements due  // moves the memory queue to the spool (when there is one)
+  boost::asio::steady_timer write_timer_;  // the write deadline's watch, armed lazily
   Backoff backoff_;
 
   ConnectionPtr conn_;  // the current connection, ready or being set up; null between attempts
   bool ready_ = false;  // conn_ is connected (and handshaken) and not failed
   bool writing_ = false;
+  std::chrono::steady_clock::time_point write_started_{};  // of the write in flight
+  bool write_watched_ = false;  // write_timer_ is armed
   bool awaiting_peer_verdict_ = false;  // TLS 1.3 mutual TLS: first write held (see on_ready)
   bool ever_connected_ = false;
   bool stopping_ = false;
