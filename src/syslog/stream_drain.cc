@@ -1,6 +1,10 @@
 #include "syslog/stream_drain.h"
 
 #include <openssl/ssl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -56,7 +60,17 @@ StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
       spool_timer_(ioc),
       ack_timer_(ioc),
       write_timer_(ioc),
-      backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()) {
+      backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()),
+      wake_fd_(ioc) {
+  if (const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); fd >= 0) {
+    error_code ec;
+    wake_fd_.assign(fd, ec);
+    if (ec) {
+      ::close(fd);
+    } else {
+      wake_native_ = fd;
+    }
+  }
   if (uses_tls(config_.transport)) tls_ = make_tls_context(config_);
   if (is_relp(config_.transport)) relp_ = std::make_unique<RelpSession>(config_.relp_window);
 }
@@ -64,6 +78,7 @@ StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
 StreamDrain::~StreamDrain() = default;
 
 void StreamDrain::start() {
+  if (wake_fd_.is_open()) wait_for_wake();
   connect();
   if (spooling()) spool_tick();
 }
@@ -78,8 +93,26 @@ void StreamDrain::spool_tick() {
   });
 }
 
+// A producer wakes the idle writer once per idle period (FrameQueue). asio::post() from
+// another thread takes the io_context's mutex and interrupts its epoll_wait while holding it:
+// the woken io thread then blocks on that mutex and is woken a second time (a futex wait and
+// wake on both sides, per burst of envelopes at low rates). Writing to an eventfd the io thread
+// watches wakes it once, and the reactor hands the read to the writer without that mutex.
 void StreamDrain::wake() {
+  if (wake_native_ >= 0) {
+    const std::uint64_t one = 1;
+    if (::write(wake_native_, &one, sizeof one) == static_cast<ssize_t>(sizeof one)) return;
+  }
   asio::post(ioc_, [self = shared_from_this()] { self->write_next(); });
+}
+
+void StreamDrain::wait_for_wake() {
+  wake_fd_.async_read_some(asio::buffer(&wake_count_, sizeof wake_count_),
+                           [self = shared_from_this()](const error_code& ec, std::size_t) {
+                             if (ec || self->finished_) return;  // cancelled by finish()
+                             self->write_next();
+                             self->wait_for_wake();
+                           });
 }
 
 void StreamDrain::request_spill() {
@@ -412,6 +445,10 @@ void StreamDrain::finish() {
     ack_timer_.cancel();
     op_timer_.cancel();
     write_timer_.cancel();
+    if (wake_fd_.is_open()) {
+      error_code ignored;
+      wake_fd_.cancel(ignored);  // a producer's later wake() adds to the eventfd, read by nobody
+    }
     spool_timer_.cancel();
     retry_timer_.cancel();
     stop_timer_.cancel();
