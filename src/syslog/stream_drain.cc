@@ -1,6 +1,10 @@
 #include "syslog/stream_drain.h"
 
 #include <openssl/ssl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -55,7 +59,18 @@ StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
       stop_timer_(ioc),
       spool_timer_(ioc),
       ack_timer_(ioc),
-      backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()) {
+      write_timer_(ioc),
+      backoff_(config_.backoff_initial, config_.backoff_max, Backoff::system_random()),
+      wake_fd_(ioc) {
+  if (const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); fd >= 0) {
+    error_code ec;
+    wake_fd_.assign(fd, ec);
+    if (ec) {
+      ::close(fd);
+    } else {
+      wake_native_ = fd;
+    }
+  }
   if (uses_tls(config_.transport)) tls_ = make_tls_context(config_);
   if (is_relp(config_.transport)) relp_ = std::make_unique<RelpSession>(config_.relp_window);
 }
@@ -63,6 +78,7 @@ StreamDrain::StreamDrain(asio::io_context& ioc, DrainConfig config)
 StreamDrain::~StreamDrain() = default;
 
 void StreamDrain::start() {
+  if (wake_fd_.is_open()) wait_for_wake();
   connect();
   if (spooling()) spool_tick();
 }
@@ -77,8 +93,26 @@ void StreamDrain::spool_tick() {
   });
 }
 
+// A producer wakes the idle writer once per idle period (FrameQueue). asio::post() from
+// another thread takes the io_context's mutex and interrupts its epoll_wait while holding it:
+// the woken io thread then blocks on that mutex and is woken a second time (a futex wait and
+// wake on both sides, per burst of envelopes at low rates). Writing to an eventfd the io thread
+// watches wakes it once, and the reactor hands the read to the writer without that mutex.
 void StreamDrain::wake() {
+  if (wake_native_ >= 0) {
+    const std::uint64_t one = 1;
+    if (::write(wake_native_, &one, sizeof one) == static_cast<ssize_t>(sizeof one)) return;
+  }
   asio::post(ioc_, [self = shared_from_this()] { self->write_next(); });
+}
+
+void StreamDrain::wait_for_wake() {
+  wake_fd_.async_read_some(asio::buffer(&wake_count_, sizeof wake_count_),
+                           [self = shared_from_this()](const error_code& ec, std::size_t) {
+                             if (ec || self->finished_) return;  // cancelled by finish()
+                             self->write_next();
+                             self->wait_for_wake();
+                           });
 }
 
 void StreamDrain::request_spill() {
@@ -232,7 +266,7 @@ void StreamDrain::write_next() {
     }
   }
   writing_ = true;
-  arm_deadline(config_.write_timeout, conn_);
+  start_write_deadline();
   if (conn_->tls) {
     // The whole batch is encrypted at once and goes out in one socket write (tls_channel.h).
     conn_->tls->async_write(batch_.bytes, [self = shared_from_this(), conn = conn_](const error_code& ec) {
@@ -248,7 +282,6 @@ void StreamDrain::write_next() {
 
 void StreamDrain::on_written(const ConnectionPtr& conn, const error_code& ec) {
   writing_ = false;
-  op_timer_.cancel();
   if (!ec) {
     batch_delivered(batch_);
     if (conn->failed) {
@@ -411,6 +444,11 @@ void StreamDrain::finish() {
     spill_for_shutdown(batch_, delivered);
     ack_timer_.cancel();
     op_timer_.cancel();
+    write_timer_.cancel();
+    if (wake_fd_.is_open()) {
+      error_code ignored;
+      wake_fd_.cancel(ignored);  // a producer's later wake() adds to the eventfd, read by nobody
+    }
     spool_timer_.cancel();
     retry_timer_.cancel();
     stop_timer_.cancel();
@@ -438,10 +476,48 @@ void StreamDrain::arm_deadline(std::chrono::milliseconds timeout, const Connecti
   });
 }
 
+// A write's deadline without a timer operation per write: arming a timer and cancelling it
+// again cost two timerfd_settime calls and a completion per write, once per burst of envelopes
+// at low rates. The write notes when it started; one timer watches, armed only when no watch
+// is pending, and on expiry closes the connection when the write in flight is as old as
+// write_timeout, else waits again for the rest of that write's time. A busy drain re-arms it
+// about once per write_timeout, not once per write. A write never waits longer than with a
+// timer of its own: the watch is due no later than the write's own deadline.
+void StreamDrain::start_write_deadline() {
+  write_started_ = std::chrono::steady_clock::now();
+  conn_->timed_out = false;
+  if (write_watched_) return;
+  write_watched_ = true;
+  write_timer_.expires_at(write_started_ + config_.write_timeout);
+  watch_write();
+}
+
+void StreamDrain::watch_write() {
+  write_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec) {
+      self->write_watched_ = false;  // cancelled by finish()
+      return;
+    }
+    if (!self->writing_ || !self->conn_ || self->finished_) {
+      self->write_watched_ = false;  // the next write arms it again
+      return;
+    }
+    const auto due = self->write_started_ + self->config_.write_timeout;
+    if (std::chrono::steady_clock::now() < due) {
+      self->write_timer_.expires_at(due);  // a later write: wait for the rest of its time
+      self->watch_write();
+      return;
+    }
+    self->write_watched_ = false;
+    self->conn_->timed_out = true;
+    self->conn_->close();
+  });
+}
+
 void StreamDrain::relp_write(std::string bytes) {
   relp_out_ = std::move(bytes);
   writing_ = true;
-  arm_deadline(config_.write_timeout, conn_);
+  start_write_deadline();
   auto on_written = [self = shared_from_this(), conn = conn_](const error_code& ec) { self->relp_on_written(conn, ec); };
   if (conn_->tls) {
     conn_->tls->async_write(relp_out_, std::move(on_written));
@@ -486,7 +562,6 @@ void StreamDrain::relp_write_next() {
 
 void StreamDrain::relp_on_written(const ConnectionPtr& conn, const error_code& ec) {
   writing_ = false;
-  op_timer_.cancel();
   if (ec) {
     if (deadline_passed_) {
       finish();

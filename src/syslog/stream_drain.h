@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -36,6 +37,7 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   using ConnectionPtr = std::shared_ptr<Connection>;
 
   void wake() override;
+  void wait_for_wake();
   void request_spill() override;
   void connect();
   void on_resolved(const boost::system::error_code& ec,
@@ -53,6 +55,9 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   void deadline_passed();
   void finish();
   void arm_deadline(std::chrono::milliseconds timeout, const ConnectionPtr& conn);
+  // The deadline of the write being started (write_timeout): see watch_write().
+  void start_write_deadline();
+  void watch_write();
   void spool_tick();
   // RELP: the writer, the responses read, and the end of a session.
   void relp_write_next();
@@ -70,11 +75,19 @@ class StreamDrain final : public DrainBase, public std::enable_shared_from_this<
   boost::asio::steady_timer stop_timer_;   // shutdown deadline
   boost::asio::steady_timer spool_timer_;
   boost::asio::steady_timer ack_timer_;    // RELP: acknowledgements due  // moves the memory queue to the spool (when there is one)
+  boost::asio::steady_timer write_timer_;  // the write deadline's watch, armed lazily
   Backoff backoff_;
+  // How a producer wakes the idle writer: it adds to this eventfd, which the io thread reads
+  // (see wake()). -1 when the eventfd could not be made: then wake() posts.
+  boost::asio::posix::stream_descriptor wake_fd_;
+  int wake_native_ = -1;  // wake_fd_'s descriptor, set once in the constructor (producers read it)
+  std::uint64_t wake_count_ = 0;
 
   ConnectionPtr conn_;  // the current connection, ready or being set up; null between attempts
   bool ready_ = false;  // conn_ is connected (and handshaken) and not failed
   bool writing_ = false;
+  std::chrono::steady_clock::time_point write_started_{};  // of the write in flight
+  bool write_watched_ = false;  // write_timer_ is armed
   bool awaiting_peer_verdict_ = false;  // TLS 1.3 mutual TLS: first write held (see on_ready)
   bool ever_connected_ = false;
   bool stopping_ = false;

@@ -4,6 +4,11 @@
 // produced == sent + dropped + queued must hold exactly in every case.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -212,6 +217,59 @@ TEST_CASE("a write that takes longer than its deadline counts the batch and reco
   CHECK(c.last_error().find("write timed out") != std::string::npos);
   pool.stop(std::chrono::steady_clock::now() + 1s);
   check_accounting(c);
+}
+
+TEST_CASE("the write deadline still cuts a write that stalls after writes that finished in time") {
+  // A plain TCP receiver that reads the first `kReadBytes` bytes and then stops reading (the
+  // connection stays open). The first writes finish at once and leave the deadline's watch
+  // armed; the stalled write that follows must be cut by its own deadline, not be forgotten.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  constexpr int kEarly = 20;
+  std::atomic<std::size_t> received{0};
+  std::atomic<bool> done{false};
+  std::thread receiver([&] {
+    const int conn = ::accept(listener, nullptr, nullptr);
+    if (conn < 0) return;
+    char buf[4096];
+    // Reads while it has fewer bytes than the early frames hold, then never again.
+    while (received.load() < static_cast<std::size_t>(kEarly) * message(0).size()) {
+      const ssize_t n = ::read(conn, buf, sizeof buf);
+      if (n <= 0) break;
+      received += static_cast<std::size_t>(n);
+    }
+    while (!done.load()) std::this_thread::sleep_for(10ms);
+    ::close(conn);
+  });
+
+  DrainPool pool;
+  DrainConfig cfg = drain("syslog://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  cfg.write_timeout = 300ms;
+  Drain& d = pool.add(cfg);
+  pool.start();
+  auto& c = d.counters();
+  for (int i = 0; i < kEarly; ++i) {
+    REQUIRE(d.push(message(i)));
+    REQUIRE(wait_until([&] { return c.sent_frames.get() == static_cast<std::uint64_t>(i + 1); }, 10s));
+  }
+  CHECK(wait_until([&] { return received.load() >= static_cast<std::size_t>(kEarly) * message(0).size(); }, 10s));
+  // More than the socket buffers hold, so this write blocks.
+  for (int i = kEarly; i < 40000; ++i) (void)d.push(message(i, 200));
+  CHECK(wait_until([&] { return c.dropped_write_failed.get() > 0; }, 15s));
+  CHECK(c.last_error().find("write timed out") != std::string::npos);
+  CHECK(c.sent_frames.get() >= static_cast<std::uint64_t>(kEarly));
+  pool.stop(std::chrono::steady_clock::now() + 1s);
+  check_accounting(c);
+  done = true;
+  receiver.join();
+  ::close(listener);
 }
 
 TEST_CASE("UDP: one datagram per message, sends refused by the kernel are counted") {
