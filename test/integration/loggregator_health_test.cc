@@ -93,7 +93,8 @@ void check_health(const std::string& firehose, bool v1_names) {
     }
   }
   CHECK(lg(metrics, "dropped_total", "doppler") > 0);
-  CHECK(lg(metrics, "ingress_total", "doppler") >= lg(metrics, "egress_total", "doppler") + lg(metrics, "dropped_total", "doppler") - 100);
+  CHECK(lg(metrics, "ingress_total", "doppler") >=
+        lg(metrics, "egress_total", "doppler") + lg(metrics, "dropped_total", "doppler") - 100);
   CHECK(NozzleProcess::metric(metrics, "loggregator_samples_dropped_total") == 0);
   // The counters were read, not forwarded: only LogMessages reached the formatter.
   CHECK(NozzleProcess::metric(metrics, "envelopes_received_total{type=\"CounterEvent\"}") > 0);
@@ -111,15 +112,17 @@ void check_health(const std::string& firehose, bool v1_names) {
   // /loggregator: the same figures as JSON, with the window.
   rapidjson::Document page;
   std::string text;
-  const bool page_ok = wait_until([&] {
-    text = nozzle.get("/loggregator");
-    page.Parse(text.c_str());
-    return !page.HasParseError() && page.IsObject() &&
-           near(page["components"]["doppler"]["loss_ratio"].GetDouble(), kDoppler) &&
-           near(page["components"][egress.c_str()]["loss_ratio"].GetDouble(), egress_ratio) &&
-           near(page["loggregator"]["loss_ratio"].GetDouble(), want_all) &&
-           near(page["all"]["loss_ratio"].GetDouble(), want_all);
-  }, 10s, 200ms);
+  const bool page_ok = wait_until(
+      [&] {
+        text = nozzle.get("/loggregator");
+        page.Parse(text.c_str());
+        return !page.HasParseError() && page.IsObject() &&
+               near(page["components"]["doppler"]["loss_ratio"].GetDouble(), kDoppler) &&
+               near(page["components"][egress.c_str()]["loss_ratio"].GetDouble(), egress_ratio) &&
+               near(page["loggregator"]["loss_ratio"].GetDouble(), want_all) &&
+               near(page["all"]["loss_ratio"].GetDouble(), want_all);
+      },
+      10s, 200ms);
   INFO(text);
   REQUIRE(page_ok);
   CHECK(page["enabled"].GetBool());
@@ -137,10 +140,13 @@ void check_health(const std::string& firehose, bool v1_names) {
   // A doppler restarts (its counters start again from 0): the totals keep growing, the ratio holds.
   const double before = lg(metrics, "ingress_total", "doppler");
   sim.restart_loggregator_instance(cfsim::SimComponent::Doppler, 0);
-  const bool after = wait_until([&] {
-    metrics = nozzle.get("/metrics");
-    return lg(metrics, "ingress_total", "doppler") > before + 20000 && near(lg(metrics, "loss_ratio", "doppler"), kDoppler);
-  }, 20s, 200ms);
+  const bool after = wait_until(
+      [&] {
+        metrics = nozzle.get("/metrics");
+        return lg(metrics, "ingress_total", "doppler") > before + 20000 &&
+               near(lg(metrics, "loss_ratio", "doppler"), kDoppler);
+      },
+      20s, 200ms);
   INFO(metrics);
   CHECK(after);
   // Everything the doppler reported, and nothing more, was counted (an emission may be on its way).
@@ -154,12 +160,46 @@ void check_health(const std::string& firehose, bool v1_names) {
 
 }  // namespace
 
-TEST_CASE("loggregator health: v1 firehose, LogMessages forwarded, the loss cf-sim's components report is on /metrics and /loggregator") {
+TEST_CASE(
+    "loggregator health: v1 firehose, LogMessages forwarded, the loss cf-sim's components report is on /metrics and "
+    "/loggregator") {
   check_health("v1", false);
 }
 
-TEST_CASE("loggregator health: v2 firehose, LogMessages forwarded, the loss cf-sim's components report is on /metrics and /loggregator") {
+TEST_CASE(
+    "loggregator health: v2 firehose, LogMessages forwarded, the loss cf-sim's components report is on /metrics and "
+    "/loggregator") {
   check_health("v2", false);
 }
 
 TEST_CASE("loggregator health: dropsonde-era counter names on the v1 firehose") { check_health("v1", true); }
+
+TEST_CASE("loggregator health: --loggregator-health false reads no counters and keeps v1's filter-type=logs") {
+  cfsim::Simulator sim(sim_options(false));
+  sim.start();
+  SyslogSink sink;
+  TempDir dir("loggregator-health-off");
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--firehose", "v1", "--subscription-id", "health-off", "--events", "LogMessage",
+                           "--loggregator-health", "false", "--drain",
+                           "syslog://127.0.0.1:" + std::to_string(sink.tcp_port())});
+  NozzleProcess nozzle(dir, args);
+  INFO(nozzle.process->describe());
+  std::string metrics;
+  // Long enough for several of cf-sim's counter emissions (every 200 ms) to have been sent.
+  const bool flowing = wait_until([&] {
+    metrics = nozzle.get("/metrics");
+    return NozzleProcess::metric(metrics, "envelopes_formatted_total") > 4000;
+  }, 30s, 100ms);
+  INFO(metrics);
+  REQUIRE(flowing);
+  CHECK(NozzleProcess::metric(metrics, "envelopes_received_total{type=\"CounterEvent\"}") == 0);  // filter-type=logs
+  CHECK(lg(metrics, "ingress_total", "doppler") == 0);
+  CHECK(lg(metrics, "loss_ratio", "all") == 0);
+  CHECK(NozzleProcess::metric(metrics, "loss_ratio{where=\"nozzle\"}") == 0);
+  const std::string page = nozzle.get("/loggregator");
+  INFO(page);
+  CHECK(page.find("\"enabled\":false") != std::string::npos);
+  CHECK(nozzle.process->stop(10s) == 0);
+  sim.stop();
+}

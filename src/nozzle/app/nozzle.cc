@@ -77,7 +77,7 @@ void Nozzle::wait() {
   std::unique_lock lock(mutex_);
   for (int tick = 1; !cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_requested_; }); ++tick) {
     lock.unlock();
-    if (health_) update_health();
+    update_health();
     if (tick % kTrimEvery == 0) malloc_trim(0);
     lock.lock();
   }
@@ -152,6 +152,7 @@ bool Nozzle::start() {
   sc.backoff_initial = config_.min_retry_delay;
   sc.backoff_max = config_.max_retry_delay;
   if (config_.loggregator_health) {
+    std::lock_guard lock(health_mutex_);  // the stats server may be rendering already
     health_taps_ = std::make_unique<HealthTaps>(static_cast<std::size_t>(config_.connections));
     health_ = std::make_unique<HealthAggregator>(
         config_.firehose == FirehoseApi::V1 ? LgComponent::TrafficController : LgComponent::Rlp);

@@ -103,8 +103,8 @@ class Nozzle {
 
   // Loggregator health (--loggregator-health): one tap per connection, drained on the main
   // thread or the stats server's, under health_mutex_. Not on the firehose threads.
-  std::unique_ptr<HealthTaps> health_taps_;
   mutable std::mutex health_mutex_;
+  std::unique_ptr<HealthTaps> health_taps_;           // set under health_mutex_ in start()
   mutable std::unique_ptr<HealthAggregator> health_;  // guarded by health_mutex_
   mutable std::vector<LgObservation> health_buffer_;  // guarded by health_mutex_
 

@@ -288,7 +288,7 @@ std::string Nozzle::render_metrics() const {
   w.single("loggregator_window_seconds", "gauge", "Seconds the loss ratios cover (5 minutes once the nozzle has run that long).",
            h.window_seconds);
   w.single("loggregator_samples_dropped_total", "counter", "Loggregator counter readings lost because a connection's ring was full.",
-           u(health_taps_ ? health_taps_->overflowed() : 0));
+           u(h.samples_dropped));
   w.family("loss_ratio", "gauge",
            "Share of the foundation's envelopes lost over the last 5 minutes: in Loggregator, in the nozzle (decode failures and drain drops), or all.");
   w.sample("loss_ratio", {"where", "loggregator"}, h.loggregator_ratio);
@@ -320,15 +320,18 @@ HealthReport Nozzle::update_health() const {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(health_mutex_);
   if (!health_) {
-    // --loggregator-health false: the nozzle's own share only, since start.
+    // --loggregator-health false (or not started yet): the nozzle's own share only, since start.
     static const HealthAggregator none(LgComponent::TrafficController);
     return none.report(now, nozzle);
   }
   health_buffer_.clear();
-  if (health_taps_) health_taps_->drain(health_buffer_);
+  health_taps_->drain(health_buffer_);
   for (const LgObservation& o : health_buffer_) health_->add(o, now);
   health_->sample(now, nozzle);
-  return health_->report(now, nozzle);
+  HealthReport r = health_->report(now, nozzle);
+  r.enabled = true;
+  r.samples_dropped = health_taps_->overflowed();
+  return r;
 }
 
 std::string Nozzle::render_loggregator() const {
@@ -339,11 +342,11 @@ std::string Nozzle::render_loggregator() const {
     return std::string(num);
   };
   std::string out = "{\"enabled\":";
-  out += health_ ? "true" : "false";
+  out += h.enabled ? "true" : "false";
   out += ",\"firehose\":\"";
   out += config_.firehose == FirehoseApi::V1 ? "v1" : "v2";
   out += "\",\"window_seconds\":" + ratio(h.window_seconds);
-  out += ",\"window_max_seconds\":" + std::to_string(health_ ? health_->window().count() : 0);
+  out += ",\"window_max_seconds\":" + ratio(h.enabled ? h.window_max_seconds : 0);
   out += ",\"components\":{";
   for (std::size_t c = 0; c < kLgComponents; ++c) {
     if (c > 0) out += ',';
@@ -374,7 +377,7 @@ std::string Nozzle::render_loggregator() const {
          ",\"too_large\":" + std::to_string(n.too_large) + "}}";
   out += ",\"all\":{\"loss_ratio\":" + ratio(h.all_ratio) + "}";
   out += ",\"series\":" + std::to_string(h.series);
-  out += ",\"samples_dropped\":" + std::to_string(health_taps_ ? health_taps_->overflowed() : 0) + "}\n";
+  out += ",\"samples_dropped\":" + std::to_string(h.samples_dropped) + "}\n";
   return out;
 }
 

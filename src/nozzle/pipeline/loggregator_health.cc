@@ -145,9 +145,7 @@ std::optional<LgObservation> classify_loggregator_counter(const Envelope& env) {
   h = fnv(env.index, mix(h) ^ 0x44);
   h = fnv(env.ip, mix(h) ^ 0x55);
   std::uint64_t tags = 0;
-  for (std::size_t i = 0; i < env.tag_count; ++i) {
-    tags += mix(fnv(env.tags[i].value, fnv(env.tags[i].key) ^ 0x3d));
-  }
+  for (std::size_t i = 0; i < env.tag_count; ++i) { tags += mix(fnv(env.tags[i].value, fnv(env.tags[i].key) ^ 0x3d)); }
   o.series = mix(h ^ mix(tags));
   return o;
 }
@@ -247,6 +245,7 @@ double chain_loss(std::initializer_list<double> ratios) {
 
 HealthReport HealthAggregator::report(Clock::time_point now, const NozzleLossTotals& nozzle) const {
   HealthReport r;
+  r.window_max_seconds = static_cast<double>(window_.count());
   r.totals = totals_;
   r.series = series_.size();
   LgTotals base{};
@@ -285,13 +284,11 @@ HealthReport HealthAggregator::report(Clock::time_point now, const NozzleLossTot
   w.drain_produced = diff(nozzle.drain_produced, nbase.drain_produced);
   w.drain_dropped = diff(nozzle.drain_dropped, nbase.drain_dropped);
   w.too_large = diff(nozzle.too_large, nbase.too_large);
-  const double decode = w.received + w.invalid > 0
-                            ? static_cast<double>(w.invalid) / static_cast<double>(w.received + w.invalid)
-                            : 0.0;
-  const double deliver = w.drain_produced + w.too_large > 0
-                             ? static_cast<double>(w.drain_dropped + w.too_large) /
-                                   static_cast<double>(w.drain_produced + w.too_large)
-                             : 0.0;
+  const double decode =
+      w.received + w.invalid > 0 ? static_cast<double>(w.invalid) / static_cast<double>(w.received + w.invalid) : 0.0;
+  const double deliver = w.drain_produced + w.too_large > 0 ? static_cast<double>(w.drain_dropped + w.too_large) /
+                                                                  static_cast<double>(w.drain_produced + w.too_large)
+                                                            : 0.0;
   r.nozzle_ratio = chain_loss({decode, deliver});
   r.all_ratio = chain_loss({r.loggregator_ratio, r.nozzle_ratio});
   return r;

@@ -120,9 +120,12 @@ struct NozzleLossTotals {
 using LgTotals = std::array<std::array<std::uint64_t, kLgKinds>, kLgComponents>;
 
 struct HealthReport {
+  bool enabled = false;       // --loggregator-health (set by the caller)
   double window_seconds = 0;  // what the window actually covers (up to the configured window)
-  LgTotals totals{};          // cumulative since start
-  LgTotals window{};          // increase over the window
+  double window_max_seconds = 0;
+  std::uint64_t samples_dropped = 0;  // HealthTaps::overflowed() (set by the caller)
+  LgTotals totals{};                  // cumulative since start
+  LgTotals window{};                  // increase over the window
   std::array<double, kLgComponents> component_ratio{};
   std::array<bool, kLgComponents> component_seen{};  // ingress counted within the window
   std::array<bool, kLgComponents> on_path{};         // part of the "all" product
