@@ -180,17 +180,19 @@ TEST_CASE("loggregator health: --loggregator-health false reads no counters and 
   SyslogSink sink;
   TempDir dir("loggregator-health-off");
   auto args = sim_args(sim);
-  args.insert(args.end(), {"--firehose", "v1", "--subscription-id", "health-off", "--events", "LogMessage",
-                           "--loggregator-health", "false", "--drain",
-                           "syslog://127.0.0.1:" + std::to_string(sink.tcp_port())});
+  args.insert(args.end(),
+              {"--firehose", "v1", "--subscription-id", "health-off", "--events", "LogMessage", "--loggregator-health",
+               "false", "--drain", "syslog://127.0.0.1:" + std::to_string(sink.tcp_port())});
   NozzleProcess nozzle(dir, args);
   INFO(nozzle.process->describe());
   std::string metrics;
   // Long enough for several of cf-sim's counter emissions (every 200 ms) to have been sent.
-  const bool flowing = wait_until([&] {
-    metrics = nozzle.get("/metrics");
-    return NozzleProcess::metric(metrics, "envelopes_formatted_total") > 4000;
-  }, 30s, 100ms);
+  const bool flowing = wait_until(
+      [&] {
+        metrics = nozzle.get("/metrics");
+        return NozzleProcess::metric(metrics, "envelopes_formatted_total") > 4000;
+      },
+      30s, 100ms);
   INFO(metrics);
   REQUIRE(flowing);
   CHECK(NozzleProcess::metric(metrics, "envelopes_received_total{type=\"CounterEvent\"}") == 0);  // filter-type=logs

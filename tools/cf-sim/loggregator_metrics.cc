@@ -25,7 +25,8 @@ constexpr Names kModern[4] = {
     {"loggregator.metron", "diego-cell", "metron", "ingress", "dropped", "egress"},
 };
 constexpr Names kLegacy[4] = {
-    {"DopplerServer", "doppler", "", "listeners.receivedEnvelopes", "doppler.shedEnvelopes", "httpServer.receivedMessages"},
+    {"DopplerServer", "doppler", "", "listeners.receivedEnvelopes", "doppler.shedEnvelopes",
+     "httpServer.receivedMessages"},
     {"LoggregatorTrafficController", "log-api", "", "listeners.receivedEnvelopes", nullptr, nullptr},
     {"loggregator.rlp", "log-api", "reverse_log_proxy", "ingress", "dropped", "egress"},  // no dropsonde-era RLP
     {"MetronAgent", "diego-cell", "", "dropsondeAgentListener.receivedMessageCount", "grpc.sendErrorCount",

@@ -54,8 +54,8 @@ class LoggregatorMetrics {
 
  private:
   struct Instance {
-    double counted_before_restart = 0;  // ingress (by the rate) when it last restarted
-    std::uint64_t ingress = 0, dropped = 0, egress = 0;  // totals it last reported
+    double counted_before_restart = 0;                               // ingress (by the rate) when it last restarted
+    std::uint64_t ingress = 0, dropped = 0, egress = 0;              // totals it last reported
     std::uint64_t all_ingress = 0, all_dropped = 0, all_egress = 0;  // across restarts
   };
   LoggregatorMetricsOptions options_;

@@ -138,7 +138,8 @@ TEST_CASE("loggregator health: which counters are Loggregator's, by origin, sour
   CHECK(classify_loggregator_counter(in)->series == classify_loggregator_counter(in_reordered)->series);
 }
 
-TEST_CASE("loggregator health: cf-sim's counters through the ingest step add up to what cf-sim reported, restarts included") {
+TEST_CASE(
+    "loggregator health: cf-sim's counters through the ingest step add up to what cf-sim reported, restarts included") {
   for (const bool v1 : {true, false}) {
     for (const bool v1_names : {false, true}) {
       CAPTURE(v1);
