@@ -232,7 +232,8 @@ void HealthAggregator::sample(Clock::time_point now, const NozzleLossTotals& noz
   while (samples_.size() >= 2 && now - samples_[1].at >= window_) samples_.pop_front();
   if (now - last_expiry_ >= std::chrono::minutes(1)) {
     last_expiry_ = now;
-    const std::int64_t cutoff = ms(now) - 3600 * 1000;
+    constexpr std::int64_t kForgetAfterMs = std::int64_t{3600} * 1000;  // an hour of silence
+    const std::int64_t cutoff = ms(now) - kForgetAfterMs;
     std::erase_if(series_, [cutoff](const auto& kv) { return kv.second.last_seen_ms < cutoff; });
   }
 }
