@@ -4,7 +4,9 @@
 // own encoders, then read by the nozzle's ingest step, as on the wire.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -291,4 +293,42 @@ TEST_CASE("loggregator health: a full ring drops and counts, and never blocks th
   tap.push(o);
   out.clear();
   CHECK(tap.drain(out) == 1);
+}
+
+TEST_CASE("loggregator health: a connection thread pushes while another drains, nothing is lost uncounted or reordered") {
+  HealthTap tap;
+  constexpr std::uint64_t kCount = 200000;
+  std::atomic<bool> done{false};
+  std::thread producer([&] {
+    LgObservation o;
+    for (std::uint64_t i = 1; i <= kCount; ++i) {
+      o.total = i;
+      o.series = i * 3;
+      tap.push(o);
+    }
+    done.store(true);
+  });
+  std::vector<LgObservation> got;
+  std::uint64_t last = 0;
+  std::uint64_t received = 0;
+  bool ordered = true;
+  bool intact = true;
+  for (;;) {
+    const bool finished = done.load();
+    got.clear();
+    tap.drain(got);
+    for (const auto& o : got) {
+      ordered = ordered && o.total > last;
+      intact = intact && o.series == o.total * 3;
+      last = o.total;
+    }
+    received += got.size();
+    if (finished && got.empty()) {
+      CHECK(received + tap.overflowed() == kCount);
+      break;
+    }
+  }
+  producer.join();
+  CHECK(ordered);
+  CHECK(intact);
 }
