@@ -6,8 +6,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cf-sim/loggregator_metrics.h"
@@ -295,7 +295,8 @@ TEST_CASE("loggregator health: a full ring drops and counts, and never blocks th
   CHECK(tap.drain(out) == 1);
 }
 
-TEST_CASE("loggregator health: a connection thread pushes while another drains, nothing is lost uncounted or reordered") {
+TEST_CASE(
+    "loggregator health: a connection thread pushes while another drains, nothing is lost uncounted or reordered") {
   HealthTap tap;
   constexpr std::uint64_t kCount = 200000;
   std::atomic<bool> done{false};
