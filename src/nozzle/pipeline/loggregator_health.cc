@@ -40,7 +40,7 @@ constexpr OriginRule kOrigins[] = {
     {"LoggregatorTrafficController", LgComponent::TrafficController, true},
     {"MetronAgent", LgComponent::Agent, true},
 };
-// When an envelope has no origin, its source_id says which component it is.
+// When an envelope has no known origin, its source_id says which component it is.
 struct SourceRule {
   std::string_view source_id;
   LgComponent component;
@@ -109,14 +109,16 @@ std::optional<LgObservation> classify_loggregator_counter(const Envelope& env) {
       break;
     }
   }
-  if (!found && env.origin.empty()) {
-    if (const auto source = env.tag("source_id")) {
-      for (const SourceRule& r : kSources) {
-        if (*source == r.source_id) {
-          o.component = r.component;
-          found = true;
-          break;
-        }
+  if (!found) {
+    // No origin tag: the source_id says it (v2), or stands in for the origin (a conversion to
+    // v1 that filled the origin from the source id).
+    std::string_view source = env.origin;
+    if (source.empty()) source = env.tag("source_id").value_or(std::string_view{});
+    for (const SourceRule& r : kSources) {
+      if (source == r.source_id) {
+        o.component = r.component;
+        found = true;
+        break;
       }
     }
   }

@@ -119,6 +119,7 @@ TEST_CASE("loggregator health: which counters are Loggregator's, by origin, sour
   Envelope by_source = counter("", "ingress", 1, 1);
   by_source.add_tag("source_id", "reverse_log_proxy");
   CHECK(kind_of(by_source) == "rlp/ingress");
+  CHECK(kind_of(counter("doppler", "dropped", 1, 1)) == "doppler/dropped");  // a source id as the origin
   // Not Loggregator's: another component's counter of the same name, another name, a gauge.
   CHECK(kind_of(counter("gorouter", "ingress", 1, 1)) == "-");
   CHECK(kind_of(counter("loggregator.doppler", "subscriptions", 1, 1)) == "-");
