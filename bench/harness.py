@@ -148,8 +148,9 @@ class Pipeline:
 
     def __init__(self, bins, firehose="v1", connections=1, rate=0, total=0, apps=10000,
                  tagged_share=0.1, payload=(50, 500), extra_nozzle_args=(), extra_sim_args=(),
-                 keep_dir=False, spool=False, group=None):
+                 keep_dir=False, spool=False, group=None, events=None):
         self.bins = bins
+        self.events = events or ALL_EVENTS
         self.dir = tempfile.mkdtemp(prefix="nozzle-bench-")
         self.keep_dir = keep_dir
         self.firehose, self.connections = firehose, connections
@@ -202,7 +203,7 @@ class Pipeline:
             self.bins["nozzle"], "--api-endpoint", self.sim_info["base_url"],
             "--ca-cert", self.sim_info["ca_file"], "--client-id", "nozzle", "--client-secret", "nozzle-secret",
             "--firehose", self.firehose, "--connections", str(self.connections),
-            "--subscription-id", "bench", "--events", ALL_EVENTS,
+            "--subscription-id", "bench", "--events", self.events,
             "--drain", self.drain_url(),
             "--stats-address", "127.0.0.1:0", *stats_flags(self.bins["nozzle"]), *self.extra_nozzle_args])
         self.stats_port = wait_for(self._stats_port, 30, "the nozzle's stats port", child=self.nozzle)

@@ -141,7 +141,7 @@ TEST_CASE("HTTP server: /health always, /metrics and /stats/app only with --enab
     CHECK(nozzle.get("/metrics").find("syslog_nozzle_firehose_connected") != std::string::npos);
     CHECK(nozzle.status("/stats/app") == 200);
     CHECK(nozzle.get("/stats/app").find("\"consume\"") != std::string::npos);
-    CHECK(nozzle.process->stderr_text().find("\"paths\":\"/health /metrics /stats/app\"") != std::string::npos);
+    CHECK(nozzle.process->stderr_text().find("\"paths\":\"/health /metrics /stats/app /loggregator\"") != std::string::npos);
     CHECK(nozzle.process->stop(15s) == 0);
   }
   SUBCASE("ENABLE_STATS_SERVER=true, as firehose-to-syslog's manifests set it, does the same") {

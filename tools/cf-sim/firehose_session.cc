@@ -52,7 +52,12 @@ void FirehoseSession::append_envelope(std::string& out, const nozzle::Envelope& 
 
 void FirehoseSession::fill(std::string& out, Clock::time_point now) {
   const std::int64_t ts = now_ns();
-  while (group_->take_injection(env_)) append_envelope(out, env_);
+  while (group_->take_injection(env_)) {
+    // filter-type=logs carries LogMessages only, =metrics everything else (injections too).
+    if (filter_ == FirehoseFilter::Logs && env_.type != nozzle::EventType::LogMessage) continue;
+    if (filter_ == FirehoseFilter::Metrics && env_.type == nozzle::EventType::LogMessage) continue;
+    append_envelope(out, env_);
+  }
   const std::uint64_t drop_every = ctx_.faults.drop_every_envelopes();
   std::array<std::uint64_t, 11> types{};
   std::uint64_t malformed = 0;

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   std::string mix;
   long ping_ms = 15000, keepalive_ms = 30000, slow_ms = 5000, heartbeat_ms = 15000;
   long stream_timeout_s = 14 * 60;
+  long lgr_interval_ms = 0;
+  std::array<std::string, 4> lgr_load;
 
   CLI::App app{
       "cf-sim: a simulated Cloud Foundry foundation for syslog-nozzle.\n"
@@ -95,7 +97,44 @@ int main(int argc, char** argv) {
   app.add_flag("--camel-case", o.json_style.camel_case, "RLP: sourceId/instanceId/deprecatedTags (old jsonpb gateways)");
   app.add_option("--write-bytes", o.write_bytes, "stream bytes per socket write")->check(CLI::Range(1024, 64 << 20));
 
+  app.add_option("--loggregator-interval-ms", lgr_interval_ms,
+                 "Loggregator's own ingress/dropped/egress counters on every stream this often (0: none)");
+  const char* lgr_names[4] = {"doppler", "traffic-controller", "rlp", "agent"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    app.add_option(std::string("--lgr-") + lgr_names[i], lgr_load[i],
+                   std::string("RATE[:DROP_SHARE[:INSTANCES]] of the ") + lgr_names[i] +
+                       "'s counters: envelopes/s it receives, the share it drops (e.g. 10000:0.02:2)");
+  }
+  app.add_flag("--lgr-v1-names", o.loggregator.v1_names,
+               "Loggregator counters under their dropsonde-era names (DopplerServer listeners.receivedEnvelopes ...)");
+
   CLI11_PARSE(app, argc, argv);
+  o.loggregator.interval = std::chrono::milliseconds(lgr_interval_ms);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (lgr_load[i].empty()) continue;
+    cfsim::ComponentLoad& l = o.loggregator.load[i];
+    const std::string& v = lgr_load[i];
+    try {
+      std::size_t p1 = v.find(':');
+      l.ingress_per_second = std::stod(v.substr(0, p1));
+      if (p1 != std::string::npos) {
+        std::size_t p2 = v.find(':', p1 + 1);
+        l.drop_share = std::stod(v.substr(p1 + 1, p2 - p1 - 1));
+        if (p2 != std::string::npos) l.instances = std::stoi(v.substr(p2 + 1));
+      }
+    } catch (...) {
+      std::cerr << "cf-sim: --lgr-" << lgr_names[i] << " takes RATE[:DROP_SHARE[:INSTANCES]], not '" << v << "'\n";
+      return 2;
+    }
+    if (l.ingress_per_second < 0 || l.drop_share < 0 || l.drop_share > 1 || l.instances < 1 || l.instances > 1000) {
+      std::cerr << "cf-sim: --lgr-" << lgr_names[i] << ": rate >= 0, drop share 0..1, instances 1..1000\n";
+      return 2;
+    }
+  }
+  if (o.loggregator.interval.count() < 0) {
+    std::cerr << "cf-sim: --loggregator-interval-ms must be >= 0\n";
+    return 2;
+  }
   o.tls = !plain;
   if (!o.cert_file.empty() != !o.key_file.empty()) {
     std::cerr << "cf-sim: --cert and --key go together\n";

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "foundation.h"
+#include "loggregator_metrics.h"
 #include "uaa.h"
 #include "v2_json.h"
 #include "workload.h"
@@ -36,6 +37,9 @@ struct SimulatorOptions {
   V2JsonStyle json_style;
 
   std::size_t write_bytes = 256 * 1024;  // bytes per socket write on the streams
+
+  // Loggregator's own ingress/dropped/egress counters on every stream (loggregator_metrics.h).
+  LoggregatorMetricsOptions loggregator;
 };
 
 }  // namespace cfsim

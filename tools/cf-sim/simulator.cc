@@ -1,6 +1,7 @@
 #include "simulator.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include <atomic>
@@ -32,7 +33,8 @@ struct Simulator::Impl {
         tokens(options.uaa),
         hub(options.workload.total, options.workload.rate),
         cc(foundation, tokens),
-        tls(asio::ssl::context::tls_server) {}
+        tls(asio::ssl::context::tls_server),
+        lgr(options.loggregator) {}
 
   Route route(Simulator& sim, const HttpRequest& req);
   Route firehose(const HttpRequest& req);
@@ -65,7 +67,30 @@ struct Simulator::Impl {
   bool started = false;
   bool stopped = false;
   std::atomic<std::uint64_t> upstream_dropped{0};
+
+  // Loggregator's own counters, injected into every stream each options.loggregator.interval.
+  void emit_loggregator();
+  std::mutex lgr_mutex;
+  LoggregatorMetrics lgr;  // guarded by lgr_mutex
+  std::unique_ptr<asio::steady_timer> lgr_timer;
+  std::chrono::steady_clock::time_point lgr_start;
 };
+
+void Simulator::Impl::emit_loggregator() {
+  std::vector<nozzle::Envelope> envs;
+  {
+    std::lock_guard lock(lgr_mutex);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - lgr_start).count();
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    lgr.emit(elapsed, now, envs);
+  }
+  for (const auto& e : envs) hub.inject_all(e);
+  lgr_timer->expires_after(options.loggregator.interval);
+  lgr_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) emit_loggregator();
+  });
+}
 
 Route Simulator::Impl::route(Simulator& sim, const HttpRequest& req) {
   const std::string& path = req.path;
@@ -220,6 +245,13 @@ void Simulator::start() {
   m.port = m.server->listen(o.address, o.port);
   const std::string host = o.address.find(':') != std::string::npos ? "[" + o.address + "]" : o.address;
   m.base_url = std::string(o.tls ? "https://" : "http://") + host + ":" + std::to_string(m.port);
+  if (o.loggregator.interval.count() > 0) {
+    m.lgr_start = std::chrono::steady_clock::now();
+    m.lgr_timer = std::make_unique<asio::steady_timer>(m.io, o.loggregator.interval);
+    m.lgr_timer->async_wait([&m](const boost::system::error_code& ec) {
+      if (!ec) m.emit_loggregator();
+    });
+  }
   for (int i = 0; i < std::max(1, o.threads); ++i) {
     m.threads.emplace_back([&io = m.io] { io.run(); });
   }
@@ -284,6 +316,20 @@ void Simulator::report_upstream_drop(std::uint64_t dropped) {
   nozzle::Envelope counter;
   make_upstream_drop_counter(now, dropped, total, counter);
   impl_->hub.inject_all(counter);
+}
+
+}  // namespace cfsim
+
+namespace cfsim {
+
+void Simulator::restart_loggregator_instance(SimComponent c, int instance) {
+  std::lock_guard lock(impl_->lgr_mutex);
+  impl_->lgr.restart(c, instance);
+}
+
+LoggregatorMetrics::Totals Simulator::loggregator_reported(SimComponent c) const {
+  std::lock_guard lock(impl_->lgr_mutex);
+  return impl_->lgr.reported(c);
 }
 
 }  // namespace cfsim

@@ -58,6 +58,10 @@ class Simulator {
   // Every open stream (v1 and v2) gets a TruncatingBuffer.DroppedMessages CounterEvent saying
   // that `dropped` envelopes were lost upstream, as an older doppler would send it.
   void report_upstream_drop(std::uint64_t dropped);
+  // Loggregator's own counters (options().loggregator): one instance restarts from 0, and
+  // what has been reported so far per component.
+  void restart_loggregator_instance(SimComponent c, int instance);
+  [[nodiscard]] LoggregatorMetrics::Totals loggregator_reported(SimComponent c) const;
 
  private:
   struct Impl;

@@ -152,8 +152,10 @@ Workload::Kind Workload::make(std::uint64_t seq, std::int64_t now_ns, nozzle::En
       break;
     }
     case EventType::CounterEvent: {
-      static constexpr std::string_view kNames[3] = {"ingress", "egress", "dropped"};
-      platform(env, "loggregator.doppler", "doppler", h);
+      // Not Loggregator's own ingress/egress/dropped: those are loggregator_metrics.h's, with
+      // totals that mean something.
+      static constexpr std::string_view kNames[3] = {"total_requests", "responses.2xx", "responses.5xx"};
+      platform(env, "gorouter", "router", h);
       set(env.counter.name, kNames[h % 3]);
       env.counter.delta = 1;
       env.counter.total = seq;

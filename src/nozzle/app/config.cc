@@ -130,6 +130,7 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_flag("--debug", c.debug, "write frames to stdout instead of the drains")->envname("DEBUG")->group("Operation");
   app.add_option("--shutdown-timeout", raw.shutdown_timeout, "how long SIGTERM waits for the drain queues to flush")->envname("SHUTDOWN_TIMEOUT")->group("Operation");
   app.add_option("--health-drain-down", raw.drain_down, "/health fails once a drain has been down this long")->envname("HEALTH_DRAIN_DOWN")->group("Operation");
+  app.add_option("--loggregator-health", c.loggregator_health, "read Loggregator's own ingress/dropped/egress counters from the firehose for /metrics and /loggregator (true/false); the stream then carries CounterEvents even when --events does not forward them")->envname("LOGGREGATOR_HEALTH")->group("Operation")->default_str("true");
   app.add_option("--log-level", c.log_level, "debug, info, warn or error")->envname("LOG_LEVEL")->group("Operation");
   app.add_option("--log-formatter-type", raw.log_formatter_type, "accepted for compatibility; the nozzle logs JSON lines")->envname("LOG_FORMATTER_TYPE")->group("Operation");
   app.add_flag("--check-config", c.check_config, "validate the configuration and exit")->group("Operation");

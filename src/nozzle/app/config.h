@@ -72,6 +72,9 @@ struct Config {
   std::chrono::milliseconds shutdown_timeout{10000};  // --shutdown-timeout SHUTDOWN_TIMEOUT
   std::chrono::milliseconds drain_down_threshold{60000};  // --health-drain-down HEALTH_DRAIN_DOWN
   std::string log_level = "info";              // --log-level LOG_LEVEL
+  // --loggregator-health LOGGREGATOR_HEALTH: read Loggregator's own counters (README,
+  // "Loggregator health"); the stream then carries CounterEvents even when not forwarded.
+  bool loggregator_health = true;
 
   // What to do instead of running.
   bool check_config = false;

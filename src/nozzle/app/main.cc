@@ -53,7 +53,8 @@ std::string summary(const nozzle::Config& c) {
   }
   if (c.debug) s += "  frames to stdout (--debug)\n";
   s += "  http " + c.stats_address + ": /health" +
-       (c.enable_stats_server ? " /metrics /stats/app\n" : " (/metrics and /stats/app off: --enable-stats-server)\n");
+       (c.enable_stats_server ? " /metrics /stats/app /loggregator\n"
+                              : " (/metrics and /stats/app off: --enable-stats-server; /loggregator too)\n");
   return s;
 }
 

@@ -71,9 +71,16 @@ void Nozzle::wait() {
   // firehose threads' malloc arenas, where glibc keeps them resident (it trims only the top of
   // a heap): 64 MiB of free memory stayed in RSS after a warm-up at 50,000 envelopes/s. Giving
   // free pages back every few seconds costs well under a millisecond.
-  constexpr std::chrono::seconds kTrimInterval{10};
+  constexpr int kTrimEvery = 10;  // seconds
+  // Once a second, Loggregator's counters are taken from the connections' taps (so that their
+  // rings never fill) and a sample is kept for the loss window.
   std::unique_lock lock(mutex_);
-  while (!cv_.wait_for(lock, kTrimInterval, [this] { return stop_requested_; })) malloc_trim(0);
+  for (int tick = 1; !cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_requested_; }); ++tick) {
+    lock.unlock();
+    update_health();
+    if (tick % kTrimEvery == 0) malloc_trim(0);
+    lock.lock();
+  }
 }
 
 bool Nozzle::discover() {
@@ -144,6 +151,13 @@ bool Nozzle::start() {
   sc.idle_timeout = std::max(config_.keep_alive, std::chrono::milliseconds(20000));
   sc.backoff_initial = config_.min_retry_delay;
   sc.backoff_max = config_.max_retry_delay;
+  if (config_.loggregator_health) {
+    std::lock_guard lock(health_mutex_);  // the stats server may be rendering already
+    health_taps_ = std::make_unique<HealthTaps>(static_cast<std::size_t>(config_.connections));
+    health_ = std::make_unique<HealthAggregator>(
+        config_.firehose == FirehoseApi::V1 ? LgComponent::TrafficController : LgComponent::Rlp);
+    sc.health = health_taps_.get();
+  }
   std::vector<EnvelopeHandler*> handlers;
   const PipelineLimits limits{RateLimit{config_.app_rate_limit, config_.app_rate_burst}.share(config_.connections),
                               &rate_limits_, config_.connections};
@@ -187,7 +201,7 @@ void Nozzle::stop(std::chrono::steady_clock::time_point deadline) {
 // they are served only with --enable-stats-server (off unless set, as in firehose-to-syslog).
 void Nozzle::start_stats_server() {
   const bool stats = config_.enable_stats_server;
-  const std::string paths = stats ? "/health /metrics /stats/app" : "/health";
+  const std::string paths = stats ? "/health /metrics /stats/app /loggregator" : "/health";
   stats_ = std::make_unique<StatsServer>(config_.stats_address, [this, stats, paths](const std::string& path) {
     if (path == "/health") {
       auto [ok, body] = render_health();
@@ -197,10 +211,11 @@ void Nozzle::start_stats_server() {
       return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8", render_metrics()};
     }
     if (stats && path == "/stats/app") return HttpReply{200, "application/json", render_stats_app()};
+    if (stats && path == "/loggregator") return HttpReply{200, "application/json", render_loggregator()};
     if (path == "/") return HttpReply{200, "text/plain; charset=utf-8", "syslog-nozzle: " + paths + "\n"};
-    if (path == "/metrics" || path == "/stats/app") {
+    if (path == "/metrics" || path == "/stats/app" || path == "/loggregator") {
       return HttpReply{404, "text/plain; charset=utf-8",
-                       "not found: /metrics and /stats/app are served with --enable-stats-server (ENABLE_STATS_SERVER=true)\n"};
+                       "not found: /metrics, /stats/app and /loggregator are served with --enable-stats-server (ENABLE_STATS_SERVER=true)\n"};
     }
     return HttpReply{404, "text/plain; charset=utf-8", "not found\n"};
   });

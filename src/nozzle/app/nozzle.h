@@ -18,6 +18,7 @@
 #include "nozzle/app/config.h"
 #include "nozzle/pipeline/connection_pipeline.h"
 #include "nozzle/pipeline/enricher.h"
+#include "nozzle/pipeline/loggregator_health.h"
 
 namespace nozzle {
 
@@ -54,6 +55,8 @@ class Nozzle {
   [[nodiscard]] std::string render_metrics() const;
   [[nodiscard]] std::pair<bool, std::string> render_health() const;
   [[nodiscard]] std::string render_stats_app() const;
+  // /loggregator (JSON): Loggregator's health per component and overall, over the window.
+  [[nodiscard]] std::string render_loggregator() const;
 
   // Totals for the demo's summary and for tests.
   struct Totals {
@@ -75,6 +78,10 @@ class Nozzle {
  private:
   bool discover();
   void start_stats_server();
+  // Drains the connections' health taps into the aggregator and records a window sample;
+  // returns the report as of now. Called every second by wait() and on each scrape.
+  HealthReport update_health() const;
+  [[nodiscard]] NozzleLossTotals nozzle_loss_totals() const;
 
   Config config_;
   std::string uaa_url_;
@@ -93,6 +100,13 @@ class Nozzle {
   std::vector<std::unique_ptr<ConnectionPipeline>> pipelines_;
   std::unique_ptr<FirehoseSource> source_;
   std::unique_ptr<StatsServer> stats_;
+
+  // Loggregator health (--loggregator-health): one tap per connection, drained on the main
+  // thread or the stats server's, under health_mutex_. Not on the firehose threads.
+  mutable std::mutex health_mutex_;
+  std::unique_ptr<HealthTaps> health_taps_;           // set under health_mutex_ in start()
+  mutable std::unique_ptr<HealthAggregator> health_;  // guarded by health_mutex_
+  mutable std::vector<LgObservation> health_buffer_;  // guarded by health_mutex_
 
   // /stats/app's *_per_sec: rates over the interval since the previous sample (at least 1 s).
   struct RateSample {

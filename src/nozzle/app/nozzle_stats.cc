@@ -239,14 +239,11 @@ std::string Nozzle::render_metrics() const {
              hits + misses == 0 ? 1.0 : static_cast<double>(hits) / static_cast<double>(hits + misses));
   }
 
-  std::uint64_t produced = 0, dropped = 0;
   if (drains_) {
     w.family("drain_messages_produced_total", "counter", "Messages offered to each drain.");
     for (std::size_t i = 0; i < drains_->size(); ++i) {
       auto& d = drains_->at(i);
       w.sample("drain_messages_produced_total", {"drain", d.config().name}, u(d.counters().produced.get()));
-      produced += d.counters().produced.get();
-      dropped += d.counters().dropped_total();
     }
     w.family("drain_sent_frames_total", "counter", "Frames written to each drain.");
     for (std::size_t i = 0; i < drains_->size(); ++i) {
@@ -316,9 +313,119 @@ std::string Nozzle::render_metrics() const {
     }
     render_endpoint_metrics(w, *drains_);
   }
-  w.single("loss_ratio", "gauge", "Messages dropped by the drains over messages offered to them.",
-           produced == 0 ? 0.0 : static_cast<double>(dropped) / static_cast<double>(produced));
+  // Loggregator's health and the foundation's loss (README, "Loggregator health").
+  const HealthReport h = update_health();
+  const auto lg_counter = [&](LgKind kind, const char* help) {
+    const std::string name = "loggregator_" + std::string(lg_kind_name(kind)) + "_total";
+    w.family(name, "counter", help);
+    for (std::size_t c = 0; c < kLgComponents; ++c) {
+      w.sample(name, {"component", lg_component_name(static_cast<LgComponent>(c))},
+               u(h.totals[c][static_cast<std::size_t>(kind)]));
+    }
+  };
+  lg_counter(LgKind::Ingress, "Envelopes Loggregator's components say they received, summed over their instances (counter resets excluded).");
+  lg_counter(LgKind::Egress, "Envelopes Loggregator's components say they sent on, summed over their instances.");
+  lg_counter(LgKind::Dropped, "Envelopes Loggregator's components say they dropped, summed over their instances.");
+  w.family("loggregator_loss_ratio", "gauge",
+           "Dropped over ingress of each Loggregator component over the last 5 minutes; all: 1 - (1-agent)(1-doppler)(1-traffic_controller or rlp).");
+  for (std::size_t c = 0; c < kLgComponents; ++c) {
+    w.sample("loggregator_loss_ratio", {"component", lg_component_name(static_cast<LgComponent>(c))}, h.component_ratio[c]);
+  }
+  w.sample("loggregator_loss_ratio", {"component", "all"}, h.loggregator_ratio);
+  w.single("loggregator_window_seconds", "gauge", "Seconds the loss ratios cover (5 minutes once the nozzle has run that long).",
+           h.window_seconds);
+  w.single("loggregator_samples_dropped_total", "counter", "Loggregator counter readings lost because a connection's ring was full.",
+           u(h.samples_dropped));
+  w.family("loss_ratio", "gauge",
+           "Share of the foundation's envelopes lost over the last 5 minutes: in Loggregator, in the nozzle (decode failures and drain drops), or all.");
+  w.sample("loss_ratio", {"where", "loggregator"}, h.loggregator_ratio);
+  w.sample("loss_ratio", {"where", "nozzle"}, h.nozzle_ratio);
+  w.sample("loss_ratio", {"where", "all"}, h.all_ratio);
   return w.take();
+}
+
+NozzleLossTotals Nozzle::nozzle_loss_totals() const {
+  NozzleLossTotals n;
+  if (source_) {
+    const auto& s = source_->counters();
+    for (const auto& c : s.received_by_type) n.received += c.get();
+    n.invalid = s.invalid.get();
+  }
+  if (drains_) {
+    for (std::size_t i = 0; i < drains_->size(); ++i) {
+      const auto& c = drains_->at(i).counters();
+      n.drain_produced += c.produced.get();
+      n.drain_dropped += c.dropped_total();
+    }
+  }
+  n.too_large = pipeline_counters_.messages_too_large.get();
+  return n;
+}
+
+HealthReport Nozzle::update_health() const {
+  const NozzleLossTotals nozzle = nozzle_loss_totals();
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(health_mutex_);
+  if (!health_) {
+    // --loggregator-health false (or not started yet): the nozzle's own share only, since start.
+    static const HealthAggregator none(LgComponent::TrafficController);
+    return none.report(now, nozzle);
+  }
+  health_buffer_.clear();
+  health_taps_->drain(health_buffer_);
+  for (const LgObservation& o : health_buffer_) health_->add(o, now);
+  health_->sample(now, nozzle);
+  HealthReport r = health_->report(now, nozzle);
+  r.enabled = true;
+  r.samples_dropped = health_taps_->overflowed();
+  return r;
+}
+
+std::string Nozzle::render_loggregator() const {
+  const HealthReport h = update_health();
+  char num[64];
+  const auto ratio = [&](double v) {
+    std::snprintf(num, sizeof num, "%.6g", v);
+    return std::string(num);
+  };
+  std::string out = "{\"enabled\":";
+  out += h.enabled ? "true" : "false";
+  out += ",\"firehose\":\"";
+  out += config_.firehose == FirehoseApi::V1 ? "v1" : "v2";
+  out += "\",\"window_seconds\":" + ratio(h.window_seconds);
+  out += ",\"window_max_seconds\":" + ratio(h.enabled ? h.window_max_seconds : 0);
+  out += ",\"components\":{";
+  for (std::size_t c = 0; c < kLgComponents; ++c) {
+    if (c > 0) out += ',';
+    out += '"';
+    out += lg_component_name(static_cast<LgComponent>(c));
+    out += "\":{";
+    for (std::size_t k = 0; k < kLgKinds; ++k) {
+      out += '"';
+      out += lg_kind_name(static_cast<LgKind>(k));
+      out += "_total\":" + std::to_string(h.totals[c][k]) + ",";
+    }
+    out += "\"window\":{";
+    for (std::size_t k = 0; k < kLgKinds; ++k) {
+      if (k > 0) out += ',';
+      out += '"';
+      out += lg_kind_name(static_cast<LgKind>(k));
+      out += "\":" + std::to_string(h.window[c][k]);
+    }
+    out += "},\"loss_ratio\":" + ratio(h.component_ratio[c]);
+    out += std::string(",\"reporting\":") + (h.component_seen[c] ? "true" : "false");
+    out += std::string(",\"on_path\":") + (h.on_path[c] ? "true" : "false") + "}";
+  }
+  out += "},\"loggregator\":{\"loss_ratio\":" + ratio(h.loggregator_ratio) + "}";
+  const NozzleLossTotals& n = h.nozzle_window;
+  out += ",\"nozzle\":{\"loss_ratio\":" + ratio(h.nozzle_ratio) + ",\"window\":{\"received\":" +
+         std::to_string(n.received) + ",\"invalid\":" + std::to_string(n.invalid) + ",\"drain_produced\":" +
+         std::to_string(n.drain_produced) + ",\"drain_dropped\":" + std::to_string(n.drain_dropped) +
+         ",\"too_large\":" + std::to_string(n.too_large) + "}}";
+  out += ",\"all\":{\"loss_ratio\":" + ratio(h.all_ratio) + "}";
+  out += ",\"series\":" + std::to_string(h.series);
+  out += ",\"samples_dropped\":" + std::to_string(h.samples_dropped) + "}\n";
+  return out;
 }
 
 std::pair<bool, std::string> Nozzle::render_health() const {

@@ -17,6 +17,7 @@
 #include "core/envelope.h"
 #include "core/tls_client.h"
 #include "nozzle/pipeline/envelope_handler.h"
+#include "nozzle/pipeline/loggregator_health.h"
 
 namespace nozzle {
 
@@ -50,7 +51,18 @@ struct SourceConfig {
   std::chrono::milliseconds backoff_max{60000};
   std::chrono::milliseconds backoff_reset_after{30000};  // a connection that lived this long
   std::chrono::milliseconds tick_interval{50};
+  // Loggregator's own counters (loggregator_health.h): connection i pushes them into
+  // health->at(i) before the event filter, and the stream is asked for counters even when
+  // `events` does not forward them. nullptr: neither.
+  HealthTaps* health = nullptr;
 };
+
+// The events the firehose request asks for: `events`, plus CounterEvents for the health tap.
+inline EventSet stream_events(const SourceConfig& config) {
+  EventSet e = config.events;
+  if (config.health != nullptr) e.add(EventType::CounterEvent);
+  return e;
+}
 
 class FirehoseSource {
  public:

@@ -6,7 +6,11 @@
 namespace nozzle {
 
 Ingest::Ingest(const SourceConfig& config, int connection, SourceCounters& counters, EnvelopeHandler& handler)
-    : config_(config), connection_(std::to_string(connection)), counters_(counters), handler_(handler) {}
+    : config_(config),
+      connection_(std::to_string(connection)),
+      counters_(counters),
+      handler_(handler),
+      tap_(config.health != nullptr ? &config.health->at(static_cast<std::size_t>(connection)) : nullptr) {}
 
 void Ingest::v1_message(std::string_view bytes) {
   counters_.frames.add();
@@ -31,7 +35,11 @@ void Ingest::v2_batch(std::string_view json) {
 void Ingest::deliver(Envelope& env) {
   counters_.received_by_type[static_cast<std::size_t>(env.type)].add();
   // Before the event filter: loss is noticed also when CounterEvents are not wanted downstream.
-  if (env.type == EventType::CounterEvent) notice_upstream_loss(env);
+  if (env.type == EventType::CounterEvent) {
+    notice_upstream_loss(env);
+    // Loggregator's own ingress/egress/dropped counters, whatever --events forwards.
+    if (tap_ != nullptr) tap_->observe(env);
+  }
   // An unwanted envelope costs nothing more than its count.
   if (!config_.events.contains(env.type)) {
     counters_.filtered.add();

@@ -42,7 +42,8 @@ class Ingest {
   const std::string connection_;
   SourceCounters& counters_;
   EnvelopeHandler& handler_;
-  Envelope env_;  // v1: decoded into, reused
+  HealthTap* tap_;  // config.health's tap of this connection, or nullptr
+  Envelope env_;    // v1: decoded into, reused
   V2Decoder v2_;
 };
 

@@ -65,7 +65,7 @@ class V1Connection final : public FirehoseConnection {
   asio::awaitable<SessionEnd> run(Stream& stream, const std::string& token) {
     auto& tcp = beast::get_lowest_layer(stream);
     std::string target = ctx_.url.path_prefix + "/firehose/" + ctx_.config.subscription_id + "?";
-    if (const std::string_view filter = v1_filter_type(ctx_.config.events); !filter.empty()) {
+    if (const std::string_view filter = v1_filter_type(stream_events(ctx_.config)); !filter.empty()) {
       target += "filter-type=";
       target += filter;
     }

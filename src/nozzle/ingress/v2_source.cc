@@ -35,7 +35,8 @@ class V2Connection final : public FirehoseConnection {
   asio::awaitable<SessionEnd> run(Stream& stream, const std::string& token) {
     http::request<http::empty_body> req{
         http::verb::get,
-        ctx_.url.path_prefix + "/v2/read?" + v2_read_query(ctx_.config.events, ctx_.config.subscription_id), 11};
+        ctx_.url.path_prefix + "/v2/read?" + v2_read_query(stream_events(ctx_.config), ctx_.config.subscription_id),
+        11};
     req.set(http::field::host, host_header());
     req.set(http::field::authorization, token);
     req.set(http::field::accept, "text/event-stream");
