@@ -1,20 +1,22 @@
 # syslog-nozzle container image (README "Deploying: container").
 #
-#   docker build -t syslog-nozzle .
+#   docker build -t syslog-nozzle .          (podman: podman build --format docker -t syslog-nozzle .)
 #   docker run --rm -p 8080:8080 -e API_ENDPOINT=... -e FIREHOSE_CLIENT_ID=... \
 #     -e FIREHOSE_CLIENT_SECRET=... -e DRAINS=... syslog-nozzle
 #
 # Configured by the environment variables of `syslog-nozzle --help`. test/deploy/dockerfile_test
 # checks that the build stage runs the scripts CI runs and that the runtime stage holds only
-# the artifact that scripts/package checks (and the CA bundle, which is data).
+# the artifact that scripts/package checks (and the CA bundle, which is data);
+# scripts/check-container builds the image and runs it, where podman or docker works.
 
-# --- build: Debian 12, the same scripts/setup as CI, then scripts/package ---
+# --- build: Debian 12, the packages of scripts/setup, then scripts/package ---
 FROM debian:12 AS build
 WORKDIR /src
 COPY . .
-# setup installs Debian's packages and builds the nozzle as CI does; the sanitizer builds
-# and the test binaries are not needed for the artifact.
-RUN NOZZLE_SKIP_ASAN=1 NOZZLE_SKIP_TSAN=1 NOZZLE_TARGETS=syslog-nozzle scripts/setup \
+# The nozzle is built once, by scripts/package (preset release, the one target it ships):
+# setup only installs the Debian packages that build needs (NOZZLE_SETUP_ONLY=build-packages),
+# without the test receivers and linters and without building build/.
+RUN NOZZLE_SETUP_ONLY=build-packages scripts/setup \
  && scripts/package
 
 # --- runtime: the artifact alone ---

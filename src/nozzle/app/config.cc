@@ -1,6 +1,7 @@
 #include "nozzle/app/config.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 
 #include "nozzle/app/config_checks.h"
@@ -138,6 +139,20 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--demo-seconds", c.demo_seconds, "with --demo: stop after this many seconds (0: at Ctrl-C)")->group("Operation");
   app.set_version_flag("--version", std::string(kVersion));
 
+  // The rest of firehose-to-syslog's flags (its cli.go and README, docs/WIRE.md "firehose-to-
+  // syslog flags"), accepted so that every manifest written for it starts; each that does
+  // nothing here warns when it is set.
+  constexpr const char* kCompat = "firehose-to-syslog compatibility";
+  std::string mode_prof, path_prof, log_event_totals_time, cf_orgs;
+  bool log_event_totals = false;
+  bool help_long = false;
+  app.add_option("--mode-prof", mode_prof, "accepted, does nothing: Go's profiler (cpu, mem, block); see bench/at-rate")->envname("MODE_PROF")->group(kCompat);
+  app.add_option("--path-prof", path_prof, "accepted, does nothing: where --mode-prof wrote its profile")->envname("PATH_PROF")->group(kCompat);
+  app.add_flag("--log-event-totals", log_event_totals, "accepted, does nothing: the totals are on /metrics and /stats/app")->envname("LOG_EVENT_TOTALS")->group(kCompat);
+  app.add_option("--log-event-totals-time", log_event_totals_time, "accepted, does nothing: --log-event-totals' interval")->envname("LOG_EVENT_TOTALS_TIME")->group(kCompat);
+  app.add_option("--cf-orgs", cf_orgs, "older name of --orgs (org names separated by | or ,)")->envname("CF_ORGS")->group(kCompat);
+  app.add_flag("--help-long,--help-man", help_long, "the same as --help")->group(kCompat);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -155,7 +170,33 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
     return result;
   }
 
+  c.stats_address_given = app.count("--stats-address") > 0;
+  if (help_long) {
+    result.action = ConfigResult::Action::Exit;
+    result.output = app.help();
+    return result;
+  }
   std::vector<std::string> errors;
+  if (!cf_orgs.empty()) {
+    if (!raw.orgs.empty()) {
+      errors.emplace_back("--cf-orgs (CF_ORGS) and --orgs (ORGS) are both set: --cf-orgs is the older name of --orgs, give one");
+    } else {
+      std::replace(cf_orgs.begin(), cf_orgs.end(), '|', ',');
+      raw.orgs = cf_orgs;
+    }
+  }
+  std::chrono::milliseconds totals_interval{};
+  if (!log_event_totals_time.empty() && !parse_go_duration(log_event_totals_time, totals_interval)) {
+    errors.push_back("--log-event-totals-time (LOG_EVENT_TOTALS_TIME): '" + log_event_totals_time +
+                     "' is not a duration (e.g. 30s)");
+  }
+  const auto ignored = [&](bool set, const char* flag, const char* note) {
+    if (set) result.warnings.push_back(std::string(flag) + " is accepted for firehose-to-syslog's manifests and does nothing here" + note);
+  };
+  ignored(!mode_prof.empty(), "--mode-prof (MODE_PROF)", ": the nozzle has no Go profiler (bench/at-rate profiles it with perf)");
+  ignored(!path_prof.empty(), "--path-prof (PATH_PROF)", "");
+  ignored(log_event_totals, "--log-event-totals (LOG_EVENT_TOTALS)", ": the totals are on /metrics and /stats/app (--enable-stats-server)");
+  ignored(!log_event_totals_time.empty(), "--log-event-totals-time (LOG_EVENT_TOTALS_TIME)", "");
   validate_config(raw, getenv_fn, c, errors);
   if (!errors.empty()) {
     result.action = ConfigResult::Action::Exit;

@@ -68,6 +68,7 @@ struct Config {
   // health check comes from outside the container), else 127.0.0.1:8080. $PORT, when set,
   // gives the port. After validation, the address to listen on.
   std::string stats_address;
+  bool stats_address_given = false;  // --stats-address or STATS_ADDRESS was set (--demo keeps it)
   bool debug = false;                          // --debug DEBUG: frames to stdout, no drains
   std::chrono::milliseconds shutdown_timeout{10000};  // --shutdown-timeout SHUTDOWN_TIMEOUT
   std::chrono::milliseconds drain_down_threshold{60000};  // --health-drain-down HEALTH_DRAIN_DOWN
@@ -87,6 +88,7 @@ struct ConfigResult {
   Action action = Action::Run;
   int exit_code = 0;     // for Exit: 0 (--help, --version) or 2 (problems)
   std::string output;    // for Exit: what to print (help text, version, the problems)
+  std::vector<std::string> warnings;  // for Run: flags accepted that do nothing (logged at start)
   Config config;
 };
 

@@ -32,7 +32,9 @@ int run_demo(Config config, const sigset_t& signals) {
   config.client_secret = sim_options.uaa.client_secret;
   config.events = EventSet::all();
   if (config.drains.empty()) config.debug = true;
-  config.stats_address = "127.0.0.1:0";
+  // A free loopback port, unless the operator chose one (the container image does, for its
+  // health check: scripts/check-container runs --demo there).
+  if (!config.stats_address_given) config.stats_address = "127.0.0.1:0";
   log::info("demo: simulated foundation up", {{"api", sim.base_url()}});
 
   Nozzle nozzle(config);

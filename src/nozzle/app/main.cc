@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   }
   nozzle::Config& config = parsed.config;
   nozzle::log::set_min_level(level(config.log_level));
+  for (const auto& w : parsed.warnings) nozzle::log::warn(w);
   if (config.check_config) {
     std::fputs(summary(config).c_str(), stdout);
     return 0;

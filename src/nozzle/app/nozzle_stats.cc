@@ -296,6 +296,18 @@ std::string Nozzle::render_metrics() const {
       auto& d = drains_->at(i);
       w.sample("drain_queue_bytes", {"drain", d.config().name}, static_cast<double>(d.counters().queued_bytes.get()));
     }
+    // The bounds, so that a dashboard shows how full the queue and the spool are.
+    w.family("drain_queue_max_bytes", "gauge", "Bytes the drain's memory queue holds at most (past it: spool or queue_full).");
+    for (std::size_t i = 0; i < drains_->size(); ++i) {
+      auto& d = drains_->at(i);
+      w.sample("drain_queue_max_bytes", {"drain", d.config().name}, static_cast<double>(d.config().queue_max_bytes));
+    }
+    w.family("drain_spool_max_bytes", "gauge", "Bytes the drain's spool may hold (0: no spool).");
+    for (std::size_t i = 0; i < drains_->size(); ++i) {
+      auto& d = drains_->at(i);
+      const auto& spool = d.config().spool;
+      w.sample("drain_spool_max_bytes", {"drain", d.config().name}, spool.enabled() ? static_cast<double>(spool.max_bytes) : 0.0);
+    }
     w.family("drain_connected", "gauge", "1 while the drain's connection is up.");
     for (std::size_t i = 0; i < drains_->size(); ++i) {
       auto& d = drains_->at(i);
