@@ -136,6 +136,11 @@ void DrainPool::stop(std::chrono::steady_clock::time_point deadline) {
   impl_->work.reset();
   impl_->ioc.stop();
   impl_->thread.join();
+  // The completions of what finish() cancelled (a TLS handshake, timers) may still be queued,
+  // each holding its drain: run them now (each sees its drain finished and returns), so that
+  // no drain outlives the pool through a handler that holds it.
+  impl_->ioc.restart();
+  impl_->ioc.poll();
 }
 
 std::size_t DrainPool::size() const { return impl_->visible.size(); }
