@@ -10,18 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/hash.h"
+
 namespace nozzle::cfapi {
 namespace {
-
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-
-std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 void put_escaped(std::string& out, std::string_view s) {
   for (const char c : s) {
@@ -133,7 +125,7 @@ std::string format_snapshot(std::span<const CcApp> apps) {
     }
     out += '\n';
   }
-  const auto sum = fnv1a(kFnvOffset, std::string_view(out).substr(body));
+  const auto sum = fnv1a(std::string_view(out).substr(body));
   out += "end " + std::to_string(apps.size()) + " " + hex64(sum) + "\n";
   return out;
 }
@@ -173,7 +165,7 @@ Result<std::vector<CcApp>> parse_snapshot(std::string_view text) {
     }
     CcApp app;
     if (!parse_app_line(line, app, version)) return R::failure("corrupt snapshot: line " + std::to_string(line_no));
-    sum = fnv1a(sum, rest.substr(0, nl + 1));
+    sum = fnv1a(rest.substr(0, nl + 1), sum);
     apps.push_back(std::move(app));
     rest.remove_prefix(nl + 1);
   }

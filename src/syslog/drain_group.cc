@@ -4,21 +4,13 @@
 #include <functional>
 #include <stdexcept>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "syslog/framing.h"
 
 namespace nozzle::syslog {
 
 namespace {
-
-std::uint64_t mix64(std::uint64_t x) {  // splitmix64's finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
 
 std::uint32_t all_of(std::size_t n) { return n >= 32 ? ~0u : ((1u << n) - 1u); }
 
@@ -85,12 +77,7 @@ std::uint32_t GroupSelector::select() const {
 
 std::uint64_t group_key_hash(std::string_view key) {
   // FNV-1a, then mixed: stable across runs, so a key keeps its endpoint over a restart.
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return mix64(h);
+  return mix64(fnv1a(key));
 }
 
 std::size_t balance_pick(std::uint64_t key_hash, std::uint32_t members) {

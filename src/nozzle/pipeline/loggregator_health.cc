@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/hash.h"
+
 namespace nozzle {
 
 namespace {
@@ -49,23 +51,6 @@ constexpr SourceRule kSources[] = {{"doppler", LgComponent::Doppler},
                                    {"traffic_controller", LgComponent::TrafficController},
                                    {"reverse_log_proxy", LgComponent::Rlp},
                                    {"metron", LgComponent::Agent}};
-
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
-std::uint64_t fnv(std::string_view s, std::uint64_t h = kFnvOffset) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
 
 template <std::size_t N>
 std::optional<LgKind> find_kind(const NameRule (&rules)[N], std::string_view name) {
@@ -140,15 +125,17 @@ std::optional<LgObservation> classify_loggregator_counter(const Envelope& env) {
   o.timestamp_ns = env.timestamp_ns;
   // The series: one instance's counter with one set of tags (a counter with direction=ingress
   // and one with direction=egress are two series). Tags are combined in any order.
-  std::uint64_t h = fnv(env.origin);
-  h = fnv(name, mix(h) ^ 0x11);
-  h = fnv(env.deployment, mix(h) ^ 0x22);
-  h = fnv(env.job, mix(h) ^ 0x33);
-  h = fnv(env.index, mix(h) ^ 0x44);
-  h = fnv(env.ip, mix(h) ^ 0x55);
+  std::uint64_t h = fnv1a(env.origin);
+  h = fnv1a(name, mix64(h) ^ 0x11);
+  h = fnv1a(env.deployment, mix64(h) ^ 0x22);
+  h = fnv1a(env.job, mix64(h) ^ 0x33);
+  h = fnv1a(env.index, mix64(h) ^ 0x44);
+  h = fnv1a(env.ip, mix64(h) ^ 0x55);
   std::uint64_t tags = 0;
-  for (std::size_t i = 0; i < env.tag_count; ++i) { tags += mix(fnv(env.tags[i].value, fnv(env.tags[i].key) ^ 0x3d)); }
-  o.series = mix(h ^ mix(tags));
+  for (std::size_t i = 0; i < env.tag_count; ++i) {
+    tags += mix64(fnv1a(env.tags[i].value, fnv1a(env.tags[i].key) ^ 0x3d));
+  }
+  o.series = mix64(h ^ mix64(tags));
   return o;
 }
 
