@@ -63,7 +63,6 @@ bool parse_rate(std::string_view text, double& per_second) {
 
 bool parse_burst(std::string_view text, double& lines) { return parse_whole(text, lines) && lines >= 1; }
 
-
 std::string endpoint_label(const GroupEndpoint& e) {
   std::string s = e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host;
   s += ":" + std::to_string(e.port);

@@ -83,10 +83,11 @@ std::string Nozzle::render_loggregator() const {
   }
   out += "},\"loggregator\":{\"loss_ratio\":" + ratio(h.loggregator_ratio) + "}";
   const NozzleLossTotals& n = h.nozzle_window;
-  out += ",\"nozzle\":{\"loss_ratio\":" + ratio(h.nozzle_ratio) + ",\"window\":{\"received\":" +
-         std::to_string(n.received) + ",\"invalid\":" + std::to_string(n.invalid) + ",\"drain_produced\":" +
-         std::to_string(n.drain_produced) + ",\"drain_dropped\":" + std::to_string(n.drain_dropped) +
-         ",\"too_large\":" + std::to_string(n.too_large) + "}}";
+  out += ",\"nozzle\":{\"loss_ratio\":" + ratio(h.nozzle_ratio) +
+         ",\"window\":{\"received\":" + std::to_string(n.received) + ",\"invalid\":" + std::to_string(n.invalid) +
+         ",\"drain_produced\":" + std::to_string(n.drain_produced) +
+         ",\"drain_dropped\":" + std::to_string(n.drain_dropped) + ",\"too_large\":" + std::to_string(n.too_large) +
+         "}}";
   out += ",\"all\":{\"loss_ratio\":" + ratio(h.all_ratio) + "}";
   out += ",\"series\":" + std::to_string(h.series);
   out += ",\"samples_dropped\":" + std::to_string(h.samples_dropped) + "}\n";
