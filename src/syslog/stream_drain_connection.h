@@ -34,7 +34,7 @@ struct StreamDrain::Connection {
     lowest().close(ignored);
   }
 
-  std::shared_ptr<TlsChannel> tls;  // null for plain TCP
+  std::shared_ptr<TlsChannel> tls;     // null for plain TCP
   boost::asio::ip::tcp::socket plain;  // used when there is no TLS
   std::array<char, 512> read_buf{};
   bool failed = false;

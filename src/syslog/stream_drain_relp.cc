@@ -15,7 +15,9 @@ void StreamDrain::relp_write(std::string bytes) {
   relp_out_ = std::move(bytes);
   writing_ = true;
   start_write_deadline();
-  auto on_written = [self = shared_from_this(), conn = conn_](const error_code& ec) { self->relp_on_written(conn, ec); };
+  auto on_written = [self = shared_from_this(), conn = conn_](const error_code& ec) {
+    self->relp_on_written(conn, ec);
+  };
   if (conn_->tls) {
     conn_->tls->async_write(relp_out_, std::move(on_written));
   } else {
@@ -64,8 +66,8 @@ void StreamDrain::relp_on_written(const ConnectionPtr& conn, const error_code& e
       finish();
       return;
     }
-    connection_lost(conn, conn->timed_out ? "write timed out after " + ms(config_.write_timeout)
-                                          : "write failed: " + ec.message());
+    connection_lost(
+        conn, conn->timed_out ? "write timed out after " + ms(config_.write_timeout) : "write failed: " + ec.message());
     return;
   }
   if (conn->failed) {
