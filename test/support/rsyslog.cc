@@ -1,6 +1,8 @@
 #include "support/rsyslog.h"
 
+#include <array>
 #include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <stdexcept>
 
@@ -175,10 +177,25 @@ void Rsyslog::restart() {
 }
 
 std::size_t Rsyslog::raw_count() const {
-  const std::string text = read_file(dir_ / "raw.log");
-  std::size_t n = 0;
-  for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\n', text.data() + text.size() - p))); ++p) ++n;
-  return n;
+  std::ifstream in(dir_ / "raw.log", std::ios::binary);
+  if (!in) return raw_counted_lines_;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  if (size < raw_counted_bytes_) raw_counted_bytes_ = raw_counted_lines_ = 0;  // a new file: count again
+  in.seekg(static_cast<std::streamoff>(raw_counted_bytes_));
+  std::array<char, 1 << 16> buf{};
+  std::uint64_t last_newline_end = raw_counted_bytes_, at = raw_counted_bytes_;
+  while (in.read(buf.data(), buf.size()), in.gcount() > 0) {
+    const auto n = static_cast<std::size_t>(in.gcount());
+    for (const char* p = buf.data(); (p = static_cast<const char*>(std::memchr(p, '\n', buf.data() + n - p))); ++p) {
+      ++raw_counted_lines_;
+      last_newline_end = at + static_cast<std::uint64_t>(p - buf.data()) + 1;
+    }
+    at += n;
+  }
+  // A line being written is counted on a later call, once its newline is there.
+  raw_counted_bytes_ = last_newline_end;
+  return raw_counted_lines_;
 }
 
 std::vector<std::string> Rsyslog::raw_lines() const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 namespace nozzle::test {
@@ -19,6 +20,30 @@ bool wait_until(Predicate&& predicate, std::chrono::milliseconds timeout,
     std::this_thread::sleep_for(poll);
   }
   return predicate();
+}
+
+// Waits until `count()` reaches `target` for as long as it keeps rising: false once it has not
+// risen for `stall`, or after `cap` in all. For a backlog that drains at whatever speed the
+// machine has: a slow or busy machine gets the time it needs, a stuck delivery fails after
+// `stall` without waiting out the cap. `on_poll(value)` sees each reading (for a progress log).
+template <typename Count, typename OnPoll>
+bool wait_for_count(Count&& count, std::uint64_t target, std::chrono::milliseconds stall, std::chrono::milliseconds cap,
+                    OnPoll&& on_poll, std::chrono::milliseconds poll = std::chrono::milliseconds(1000)) {
+  const auto start = std::chrono::steady_clock::now();
+  auto last_rise = start;
+  std::uint64_t last = 0;
+  for (;;) {
+    const auto value = static_cast<std::uint64_t>(count());
+    on_poll(value);
+    if (value >= target) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (value > last) {
+      last = value;
+      last_rise = now;
+    }
+    if (now - last_rise >= stall || now - start >= cap) return false;
+    std::this_thread::sleep_for(poll);
+  }
 }
 
 }  // namespace nozzle::test
