@@ -107,6 +107,7 @@ void AppCache::install(const CcApp& app, TimePoint now) {
   e->opted_out = app.app_opted_out || app.space_opted_out || app.org_opted_out ||
                  e->forward() == RoutingLabels::Forward::No;
   e->seen.store(epoch(), std::memory_order_relaxed);
+  e->fetched = epoch();
   e->expires_ns = ns_of(now + jittered_pull_time());
   if (e->opted_out) opted_out_known_.store(true, std::memory_order_relaxed);
   publish(std::move(e));
@@ -122,6 +123,11 @@ void AppCache::install_missing(const GuidKey& key, TimePoint now) {
   publish(std::move(e));
 }
 
+// Lookups are dated in whole seconds: an app seen in the second of its answer cannot be told
+// from one seen only before it. With a pull time this short, every app seen within the idle
+// time is refreshed (as before quiet apps were skipped).
+constexpr std::chrono::milliseconds kSkipQuietFrom{2'000};
+
 void AppCache::sweep(TimePoint now) {
   const auto idle = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(options_.idle_eviction).count());
@@ -132,6 +138,15 @@ void AppCache::sweep(TimePoint now) {
     if (e == nullptr || e->state == AppState::Pending || e->expires_ns != due.at_ns) return;
     const std::uint32_t seen = e->seen.load(std::memory_order_relaxed);
     if (e->state == AppState::Found && current - std::min(seen, current) < idle) {
+      if (seen <= e->fetched && options_.cc_pull_time >= kSkipQuietFrom) {
+        // Not seen since its answer (a quiet app, or one the warm-up or the snapshot brought):
+        // no request; its names keep being served, and the next expiry after it is seen again
+        // refreshes it. So refreshes follow the traffic, not the number of apps cached.
+        e->expires_ns = ns_of(now + jittered_pull_time());
+        schedule_.add(e->expires_ns, due.key);
+        counters_.refresh_skipped.add();
+        return;
+      }
       if (refresh_queued_.insert(due.key).second) {
         if (refreshes_.empty()) refreshes_since_ = now;
         refreshes_.push_back(due.key);

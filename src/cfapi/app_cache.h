@@ -54,6 +54,7 @@ struct AppCacheCounters {
   Counter apps_received;   // app records received
   Counter missing;         // apps found missing (then remembered for missing_app_ttl)
   Counter refreshed;       // apps asked for again because their entry expired
+  Counter refresh_skipped;  // expired entries of apps not seen since their answer: kept, not asked for
   Counter evicted_idle;    // not seen for idle_eviction
   Counter evicted_full;    // evicted because max_entries was reached
   Counter untracked;       // misses not tracked because the cache was full

@@ -11,7 +11,9 @@ namespace nozzle::cfapi {
 struct AppCacheOptions {
   // --cc-pull-time / CF_PULL_TIME (firehose-to-syslog: a duration, default 60s). Each entry
   // expires after this times a random factor in [0.75, 1.25] and is then refreshed in the
-  // background while its old value keeps being served.
+  // background while its old value keeps being served, if the app was seen since its last
+  // answer (from 2 s up; lookups are dated in whole seconds); a quiet app's entry is kept and
+  // served, and refreshed at the first expiry after it is seen again.
   std::chrono::milliseconds cc_pull_time{60'000};
   // --missing-app-ttl (default 5 min): how long an app Cloud Controller does not know is
   // remembered as missing, so its events cost no further request.

@@ -76,7 +76,10 @@ struct AppEntry {
   mutable std::atomic<std::uint32_t> seen{0};
   std::shared_ptr<const SpaceInfo> space;  // null unless Found
   std::string name;
-  std::int64_t expires_ns = 0;  // steady-clock ns; 0 while Pending. Used by the cache's thread only
+  // Steady-clock ns; 0 while Pending. The cache's thread only (a sweep may push it back, see
+  // AppCache::sweep()); readers never look at it.
+  mutable std::int64_t expires_ns = 0;
+  std::uint32_t fetched = 0;  // the cache epoch of Cloud Controller's answer (or of the snapshot load)
   RoutingLabels labels;         // on the app itself; forward() and drain() give the nearest level's
 
   // The nearest syslog-nozzle/forward (app over space over org); Unset when no level has it.

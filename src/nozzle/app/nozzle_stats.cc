@@ -232,6 +232,11 @@ std::string Nozzle::render_metrics() const {
     w.sample("cc_requests_total", {"outcome", "ok"}, u(total >= failed ? total - failed : 0));
     w.sample("cc_requests_total", {"outcome", "failed"}, u(failed >= limited ? failed - limited : 0));
     w.sample("cc_requests_total", {"outcome", "rate_limited"}, u(limited));
+    w.single("app_cache_refreshed_total", "counter", "Apps asked for again because their entry expired and they were seen since.",
+             u(c.refreshed.get()));
+    w.single("app_cache_refresh_skipped_total", "counter",
+             "Expired entries of apps not seen since their last answer: kept and served, not asked for until seen.",
+             u(c.refresh_skipped.get()));
     w.single("app_cache_entries", "gauge", "Apps in the cache (known, missing and pending).", static_cast<double>(c.entries.get()));
     const std::uint64_t hits = e.from_cache.get();
     const std::uint64_t misses = e.held.get() + e.unknown_app.get();

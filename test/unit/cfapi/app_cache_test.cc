@@ -128,7 +128,9 @@ TEST_CASE("app cache: an expired entry is refreshed in the background while its 
   REQUIRE(reader.lookup(app_guid(1)).status == AppStatus::Found);
   cc.apps[app_guid(1)].name = "app-1-r1";
 
-  run_for(cache, clock, 9500ms, 100ms);  // factor 1.0: expires at 10 s
+  run_for(cache, clock, 5000ms, 100ms);
+  reader.lookup(app_guid(1));            // seen since its answer: refreshed when it expires
+  run_for(cache, clock, 4500ms, 100ms);  // factor 1.0: expires at 10 s
   CHECK(cc.by_guid_calls.size() == 1);
   run_for(cache, clock, 1000ms, 100ms);  // expired, queued; the refresh window has not passed
   CHECK(reader.lookup(app_guid(1)).entry->name == "app-1");
@@ -136,6 +138,45 @@ TEST_CASE("app cache: an expired entry is refreshed in the background while its 
   CHECK(cc.by_guid_calls.size() == 2);
   CHECK(cache.counters().refreshed.get() == 1);
   CHECK(reader.lookup(app_guid(1)).entry->name == "app-1-r1");  // the front cache let go of the old one
+}
+
+TEST_CASE("app cache: an app not seen since its answer is not asked for again until it is seen") {
+  FakeAppSource cc;
+  cc.add(0, 3);
+  ManualClock clock;
+  auto o = quick_options();
+  o.cc_pull_time = 10s;
+  o.idle_eviction = 600s;
+  o.refresh_window = 0ms;
+  AppCache cache(o, cc, clock.fn(), [] { return 0.5; });  // factor 1.0: every expiry after 10 s
+  AppCacheReader reader(cache);
+  for (int i = 0; i < 3; ++i) reader.lookup(app_guid(i));
+  run_for(cache, clock, 50ms);
+  REQUIRE(cc.by_guid_calls.size() == 1);
+  // 45 s: app 0 logs every second; apps 1 and 2 have gone quiet.
+  for (int s = 0; s < 45; ++s) {
+    reader.lookup(app_guid(0));
+    run_for(cache, clock, 1000ms, 100ms);
+  }
+  const auto asked = [&](int app) {
+    std::size_t n = 0;
+    for (const auto& call : cc.by_guid_calls) n += std::count(call.begin(), call.end(), app_guid(app));
+    return n;
+  };
+  CHECK(asked(0) == 5);  // the first answer and a refresh about every 10 s
+  CHECK(asked(1) == 1);  // only the first answer
+  CHECK(asked(2) == 1);
+  CHECK(cache.counters().refresh_skipped.get() == 8);  // apps 1 and 2, at each of their 4 expiries
+  // The quiet apps are still served, from their first answer, with no request.
+  CHECK(reader.lookup(app_guid(1)).status == AppStatus::Found);
+  CHECK(reader.lookup(app_guid(1)).entry->name == "app-1");
+  // App 1 logs again (the lookup above marked it seen): its next expiry (about 10 s after the
+  // last skip) refreshes it.
+  cc.apps[app_guid(1)].name = "app-1-renamed";
+  run_for(cache, clock, 11000ms, 100ms);
+  CHECK(asked(1) == 2);
+  CHECK(asked(2) == 1);
+  CHECK(reader.lookup(app_guid(1)).entry->name == "app-1-renamed");
 }
 
 TEST_CASE("app cache: expiry is jittered within [0.75, 1.25] of the pull time") {
