@@ -31,9 +31,8 @@ FirehoseSession::FirehoseSession(std::unique_ptr<Transport> transport, StreamCon
                                  std::shared_ptr<StreamGroup> group, FirehoseFilter filter,
                                  std::shared_ptr<ConnectionCounters> conn)
     : StreamSession(std::move(transport), ctx.counters, std::move(conn),
-                    std::min<std::chrono::milliseconds>(kMaxTick,
-                                                        std::min(ctx.options.keepalive_timeout,
-                                                                 ctx.options.slow_consumer_timeout) / 4),
+                    std::min<std::chrono::microseconds>(
+                        ctx.options.stream_tick, std::min(ctx.options.keepalive_timeout, ctx.options.slow_consumer_timeout) / 4),
                     ctx.options.slow_consumer_timeout),
       ctx_(ctx),
       group_(std::move(group)),

@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
   app.add_option("--password", o.uaa.password, "that user's password");
   app.add_option("--token-expires-in", o.uaa.expires_in_seconds, "expires_in of issued tokens, seconds")->check(CLI::Range(0, 86400 * 365));
 
+  std::int64_t tick_us = o.stream_tick.count();
+  app.add_option("--tick-us", tick_us, "paced streams send what their rate allows every this many microseconds (the grain of bursts)")
+      ->check(CLI::Range(100, 1000000));
   app.add_option("--ping-interval-ms", ping_ms, "firehose: after a pong, ping again after this long");
   app.add_option("--keepalive-timeout-ms", keepalive_ms, "firehose: no pong for this long closes with 1008");
   app.add_option("--slow-consumer-ms", slow_ms, "firehose: a write blocked this long cuts the consumer off (1000)");
@@ -162,6 +165,7 @@ int main(int argc, char** argv) {
     o.workload.mix = w;
   }
   o.ping_interval = std::chrono::milliseconds(ping_ms);
+  o.stream_tick = std::chrono::microseconds(tick_us);
   o.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
   o.slow_consumer_timeout = std::chrono::milliseconds(slow_ms);
   o.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

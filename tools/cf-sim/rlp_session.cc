@@ -37,9 +37,8 @@ std::string_view name_of(const nozzle::Envelope& env) {
 RlpSession::RlpSession(std::unique_ptr<Transport> transport, StreamContext ctx, std::shared_ptr<StreamGroup> group,
                        RlpSelectors selectors, std::shared_ptr<ConnectionCounters> conn)
     : StreamSession(std::move(transport), ctx.counters, std::move(conn),
-                    std::min<std::chrono::milliseconds>(kMaxTick,
-                                                        std::min(ctx.options.heartbeat_interval,
-                                                                 ctx.options.stream_timeout) / 4),
+                    std::min<std::chrono::microseconds>(
+                        ctx.options.stream_tick, std::min(ctx.options.heartbeat_interval, ctx.options.stream_timeout) / 4),
                     // The gateway has no slow-consumer cut-off of its own; a stuck write ends
                     // the stream after the Go server's write timeout.
                     std::chrono::milliseconds(60000)),

@@ -37,6 +37,10 @@ struct SimulatorOptions {
   V2JsonStyle json_style;
 
   std::size_t write_bytes = 256 * 1024;  // bytes per socket write on the streams
+  // The longest tick of a stream: a paced stream sends what its rate allows at each tick, so
+  // this is the grain of its bursts (5 ms: at 2,000/s, 10 envelopes every 5 ms). Smaller ticks
+  // trickle, as a Traffic Controller forwarding envelopes one by one does.
+  std::chrono::microseconds stream_tick{5000};
 
   // Loggregator's own ingress/dropped/egress counters on every stream (loggregator_metrics.h).
   LoggregatorMetricsOptions loggregator;

@@ -10,7 +10,7 @@ constexpr std::chrono::seconds kCloseDeadline{10};
 }  // namespace
 
 StreamSession::StreamSession(std::unique_ptr<Transport> transport, Counters& counters,
-                             std::shared_ptr<ConnectionCounters> conn, std::chrono::milliseconds tick,
+                             std::shared_ptr<ConnectionCounters> conn, std::chrono::microseconds tick,
                              std::chrono::milliseconds stall_timeout)
     : conn_(std::move(conn)),
       transport_(std::move(transport)),

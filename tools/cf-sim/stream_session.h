@@ -31,13 +31,12 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   [[nodiscard]] const std::shared_ptr<ConnectionCounters>& counters() const { return conn_; }
 
  protected:
-  // The longest tick. A paced stream sends what its rate allows at each tick, stamping each
-  // envelope as it is sent, so the tick is the grain of its bursts: 5 ms keeps the latency a
-  // receiver measures from the stream's timestamps about the receiver, not about cf-sim.
-  static constexpr std::chrono::milliseconds kMaxTick{5};
-
+  // `tick` is at most SimulatorOptions::stream_tick. A paced stream sends what its rate allows
+  // at each tick, stamping each envelope as it is sent, so the tick is the grain of its bursts:
+  // 5 ms keeps the latency a receiver measures from the stream's timestamps about the receiver,
+  // not about cf-sim.
   StreamSession(std::unique_ptr<Transport> transport, Counters& counters, std::shared_ptr<ConnectionCounters> conn,
-                std::chrono::milliseconds tick, std::chrono::milliseconds stall_timeout);
+                std::chrono::microseconds tick, std::chrono::milliseconds stall_timeout);
 
   // Appends the next bytes to send; appending nothing means idle until the next tick.
   virtual void fill(std::string& out, Clock::time_point now) = 0;
@@ -70,7 +69,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   std::unique_ptr<Transport> transport_;
   Counters& counters_;
   asio::steady_timer timer_;
-  const std::chrono::milliseconds tick_;
+  const std::chrono::microseconds tick_;
   const std::chrono::milliseconds stall_timeout_;
   std::string out_;
   std::string control_;

@@ -1,0 +1,81 @@
+// When to wait before the next firehose read: a stream that trickles (envelopes a fraction of a
+// millisecond apart, as a Traffic Controller or RLP gateway forwards them one by one at low
+// rates) would wake the connection's thread, and then the drain writer's, once per envelope.
+// Each wake-up of an idle thread costs tens of microseconds of CPU, far more than the envelope
+// (bench/RESULTS.md, "Low rates"). So once a stream is seen to trickle, the connection waits
+// `window` after each hand-over and then reads everything that came meanwhile: one wake-up per
+// window instead of one per envelope, and an envelope waits at most `window` longer.
+//
+// A stream trickles when a small batch (under kSmallBatch bytes) ends less than `window` after
+// the one before. It stops trickling when a wait brought nothing (the read after it had to wait
+// for data) or a batch is large (full load: reads are big and nothing is gained). Streams that
+// come in bursts further apart than `window` (or are idle) are never held back.
+//
+// Pure: the caller passes the time and does the waiting. One per connection, its thread only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace nozzle {
+
+class ReadGather {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // A batch this large is not a trickle.
+  static constexpr std::size_t kSmallBatch = 64u << 10;
+  // A read that completes this soon after the wait ended found its data already there.
+  static constexpr Clock::duration kImmediate = std::chrono::microseconds(300);
+
+  explicit ReadGather(Clock::duration window) : window_(window) {}
+
+  // A read completed with `bytes`.
+  void on_read(Clock::time_point now, std::size_t bytes) {
+    if (after_wait_) {
+      found_after_wait_ = now - wait_end_ < kImmediate;
+      after_wait_ = false;
+    }
+    batch_bytes_ += bytes;
+  }
+
+  // What was read has been handed over (nothing more waits in the socket). Returns how long to
+  // wait before the next read; zero: read at once.
+  [[nodiscard]] Clock::duration on_batch_end(Clock::time_point now) {
+    const bool small = batch_bytes_ < kSmallBatch;
+    const bool soon = any_batch_ && now - last_batch_end_ < window_;
+    any_batch_ = true;
+    last_batch_end_ = now;
+    batch_bytes_ = 0;
+    if (window_ <= Clock::duration::zero() || !small) {
+      gathering_ = false;
+    } else if (gathering_) {
+      gathering_ = found_after_wait_;
+    } else {
+      gathering_ = soon;
+    }
+    return gathering_ ? window_ : Clock::duration::zero();
+  }
+
+  // The wait asked for by on_batch_end() is over.
+  void waited(Clock::time_point now) {
+    wait_end_ = now;
+    after_wait_ = true;
+    found_after_wait_ = false;
+  }
+
+  // A new session: the stream's past says nothing of it.
+  void reset() { *this = ReadGather(window_); }
+
+ private:
+  Clock::duration window_;
+  Clock::time_point last_batch_end_{};
+  Clock::time_point wait_end_{};
+  std::size_t batch_bytes_ = 0;
+  bool any_batch_ = false;
+  bool gathering_ = false;
+  bool after_wait_ = false;
+  bool found_after_wait_ = false;
+};
+
+}  // namespace nozzle
