@@ -168,6 +168,7 @@ Dir.mktmpdir('bosh-render') do |tmp|
     'syslog_nozzle.skip_ssl_validation' => false,
     'syslog_nozzle.events' => %w[LogMessage HttpStartStop ValueMetric CounterEvent ContainerMetric Error Event],
     'syslog_nozzle.fh_keep_alive' => '30s',
+    'syslog_nozzle.firehose_read_gather' => '3ms',
     'syslog_nozzle.min_retry_delay' => '1s',
     'syslog_nozzle.max_retry_delay' => '2m',
     'syslog_nozzle.drains' => ['syslog-tls://logs.example.com:6514?format=cf&events=LogMessage',

@@ -81,6 +81,9 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_flag("--skip-ssl-validation", c.skip_ssl_validation, "do not verify the API, UAA and firehose certificates")->envname("SKIP_SSL_VALIDATION")->group("Cloud Foundry");
   app.add_option("--events", raw.events, "event types to forward: LogMessage,ValueMetric,CounterEvent,ContainerMetric,HttpStartStop,Error,Event")->envname("EVENTS")->group("Cloud Foundry");
   app.add_option("--fh-keep-alive", raw.keep_alive, "firehose idle timeout")->envname("FH_KEEP_ALIVE")->group("Cloud Foundry");
+  app.add_option("--firehose-read-gather", raw.read_gather,
+                 "when the firehose trickles, wait this long after each hand-over and read what came meanwhile (0: never; at most 50ms)")
+      ->envname("FIREHOSE_READ_GATHER")->group("Cloud Foundry");
   app.add_option("--min-retry-delay", raw.min_retry_delay, "first reconnect delay")->envname("MIN_RETRY_DELAY")->group("Cloud Foundry");
   app.add_option("--max-retry-delay", raw.max_retry_delay, "reconnect delay cap")->envname("MAX_RETRY_DELAY")->group("Cloud Foundry");
   app.add_option("--max-retry-count", raw.max_retry_count, "accepted for compatibility; the nozzle retries for as long as it runs")->envname("MAX_RETRY_COUNT")->group("Cloud Foundry");

@@ -31,6 +31,7 @@ struct Config {
   std::string ca_cert;                       // --ca-cert CF_CA_CERT
   EventSet events;                           // --events EVENTS (default LogMessage)
   std::chrono::milliseconds keep_alive{25000};        // --fh-keep-alive FH_KEEP_ALIVE
+  std::chrono::milliseconds read_gather{2};           // --firehose-read-gather FIREHOSE_READ_GATHER
   std::chrono::milliseconds min_retry_delay{500};     // --min-retry-delay MIN_RETRY_DELAY
   std::chrono::milliseconds max_retry_delay{60000};   // --max-retry-delay MAX_RETRY_DELAY
 

@@ -334,6 +334,12 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
   duration(raw.cc_pull_time, "--cc-pull-time", "CF_PULL_TIME", c.cc_pull_time, errors);
   duration(raw.missing_app_ttl, "--missing-app-ttl", "MISSING_APPS_TTL", c.missing_app_ttl, errors);
   duration(raw.enrich_wait, "--enrich-wait", "ENRICH_WAIT", c.enrich_wait, errors);
+  if (std::chrono::milliseconds gather{}; parse_go_duration(raw.read_gather, gather) && gather <= std::chrono::milliseconds(50)) {
+    c.read_gather = gather;
+  } else {
+    errors.push_back(where("--firehose-read-gather", "FIREHOSE_READ_GATHER") + "'" + raw.read_gather +
+                     "' is not a duration from 0 to 50ms (e.g. 2ms)");
+  }
   if (const auto hold = syslog::parse_byte_size(raw.enrich_hold_bytes); hold && *hold >= (64u << 10)) {
     c.enrich_hold_bytes = *hold;
   } else {

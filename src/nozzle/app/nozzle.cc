@@ -149,6 +149,7 @@ bool Nozzle::start() {
   sc.events = config_.events;
   sc.tls = {.ca_file = config_.ca_cert, .skip_verify = config_.skip_ssl_validation};
   sc.idle_timeout = std::max(config_.keep_alive, std::chrono::milliseconds(20000));
+  sc.read_gather = config_.read_gather;
   sc.backoff_initial = config_.min_retry_delay;
   sc.backoff_max = config_.max_retry_delay;
   if (config_.loggregator_health) {

@@ -218,6 +218,9 @@ std::string Nozzle::render_metrics() const {
   w.single("firehose_reconnects_total", "counter", "Firehose connections made after an earlier one ended.", u(s.reconnects.get()));
   w.single("firehose_connect_failures_total", "counter", "Failed firehose connection attempts.", u(s.connect_failures.get()));
   w.single("firehose_auth_refusals_total", "counter", "Tokens refused by the firehose (401 v1, 404 v2).", u(s.auth_refusals.get()));
+  w.single("firehose_read_gathers_total", "counter",
+           "Waits of --firehose-read-gather before a read, while the firehose trickled (one wake-up for several envelopes).",
+           u(s.read_gathers.get()));
   w.single("slow_consumer_alerts_total", "counter", "Slow-consumer signals: close 1008 or doppler_proxy.slow_consumer.", u(s.slow_consumer.get()));
   w.single("upstream_dropped_total", "counter", "Envelopes doppler reported dropping for this subscription.", u(s.upstream_dropped.get()));
   w.single("uaa_tokens_fetched_total", "counter", "UAA tokens fetched.", u(tokens_ ? tokens_->tokens_fetched() : 0));

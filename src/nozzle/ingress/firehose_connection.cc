@@ -20,6 +20,7 @@ FirehoseConnection::FirehoseConnection(ConnectionContext ctx)
     : ctx_(std::move(ctx)),
       retry_timer_(ioc_),
       tick_timer_(ioc_),
+      gather_timer_(ioc_),
       backoff_(ctx_.config.backoff_initial, ctx_.config.backoff_max, Backoff::system_random()) {}
 
 FirehoseConnection::~FirehoseConnection() { stop(); }
@@ -39,6 +40,7 @@ void FirehoseConnection::stop() {
     stopping_ = true;
     retry_timer_.cancel();
     tick_timer_.cancel();
+    gather_timer_.cancel();
     if (abort_) abort_();
   });
   thread_.join();
@@ -68,12 +70,24 @@ std::string FirehoseConnection::host_header() const {
 
 void FirehoseConnection::session_up() {
   up_ = true;
+  gather_.reset();
+  gather_wait_ = {};
   ctx_.counters->connects.add();
   if (ever_up_) ctx_.counters->reconnects.add();
   ever_up_ = true;
   ctx_.counters->connected.add(1);
   log::info("firehose connected",
             {{"endpoint", ctx_.config.endpoint}, {"connection", std::to_string(ctx_.index)}});
+}
+
+asio::awaitable<void> FirehoseConnection::gather_before_read() {
+  if (gather_wait_ <= std::chrono::steady_clock::duration::zero() || stopping_) co_return;
+  ctx_.counters->read_gathers.add();
+  gather_timer_.expires_after(gather_wait_);
+  gather_wait_ = {};
+  boost::system::error_code ec;  // cancelled by stop(): the read that follows sees stopping_
+  co_await gather_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  gather_.waited(std::chrono::steady_clock::now());
 }
 
 void FirehoseConnection::session_down() {

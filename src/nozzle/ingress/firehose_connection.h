@@ -23,6 +23,7 @@
 #include "core/backoff.h"
 #include "nozzle/ingress/endpoint_url.h"
 #include "nozzle/ingress/firehose_source.h"
+#include "nozzle/ingress/read_gather.h"
 
 namespace nozzle {
 
@@ -103,9 +104,16 @@ class FirehoseConnection {
   // host[:port] as the Host header wants it (the port only when not the scheme's default).
   [[nodiscard]] std::string host_header() const;
 
+  // A trickling stream is left to gather before the next read (read_gather.h): the session
+  // calls gather_.on_read() after each read, batch_handed_over() after each hand-over to the
+  // drains, and co_awaits gather_before_read() before each read.
+  void batch_handed_over() { gather_wait_ = gather_.on_batch_end(std::chrono::steady_clock::now()); }
+  boost::asio::awaitable<void> gather_before_read();
+
   ConnectionContext ctx_;
   boost::asio::io_context ioc_{1};
   bool stopping_ = false;  // io thread only
+  ReadGather gather_{ctx_.config.read_gather};
 
  private:
   boost::asio::awaitable<void> loop();
@@ -116,6 +124,8 @@ class FirehoseConnection {
 
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer gather_timer_;
+  std::chrono::steady_clock::duration gather_wait_{};
   Backoff backoff_;
   std::function<void()> abort_;
   std::function<void()> on_idle_;

@@ -36,6 +36,7 @@ struct SourceCounters {
   Counter slow_consumer;       // close 1008 or a doppler_proxy.slow_consumer counter
   Counter upstream_dropped;    // TruncatingBuffer.DroppedMessages deltas
   Counter stream_closings;     // RLP "event: closing"
+  Counter read_gathers;        // waits of --firehose-read-gather before a read (read_gather.h)
   Gauge connected;             // connections up right now
 };
 
@@ -51,6 +52,9 @@ struct SourceConfig {
   std::chrono::milliseconds backoff_max{60000};
   std::chrono::milliseconds backoff_reset_after{30000};  // a connection that lived this long
   std::chrono::milliseconds tick_interval{50};
+  // --firehose-read-gather: how long a trickling stream is left to gather before the next
+  // read (read_gather.h); zero: never wait.
+  std::chrono::microseconds read_gather{2000};
   // Loggregator's own counters (loggregator_health.h): connection i pushes them into
   // health->at(i) before the event filter, and the stream is asked for counters even when
   // `events` does not forward them. nullptr: neither.

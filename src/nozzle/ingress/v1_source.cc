@@ -143,6 +143,7 @@ class V1Connection final : public FirehoseConnection {
       // holds back meanwhile.
       if (event.kind != ws::Event::Kind::NeedMore || stopping_ || !more_waiting(beast::get_lowest_layer(stream))) {
         ctx_.handler->on_batch_end();
+        batch_handed_over();
       }
 
       if (event.kind == ws::Event::Kind::Close) {
@@ -170,6 +171,7 @@ class V1Connection final : public FirehoseConnection {
         if (ec) break;
       }
 
+      co_await gather_before_read();  // stop() ends the wait; the check below sees it
       if (stopping_) {
         co_await write_control(stream, ws::client_close_frame(kCloseNormal, "", random_bytes<4>()));
         break;
@@ -186,6 +188,7 @@ class V1Connection final : public FirehoseConnection {
       }
       reader_.commit(n);
       note_activity();
+      gather_.on_read(std::chrono::steady_clock::now(), n);
     }
     if (stopping_) co_return SessionEnd::Stopped;
     if (idle) {

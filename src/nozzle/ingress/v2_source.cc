@@ -78,6 +78,8 @@ class V2Connection final : public FirehoseConnection {
       parser.get().body().size = chunk_.size();
       // read_some, not read: read would wait until the 64 KiB buffer is full, holding back the
       // batches that have arrived.
+      co_await gather_before_read();
+      if (stopping_) break;
       co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) break;
@@ -89,10 +91,14 @@ class V2Connection final : public FirehoseConnection {
       // non-blocking, so a read that would wait returns would_block instead.
       if (!parser.is_done()) ec = read_buffered(stream, buffer, parser);
       const std::size_t n = chunk_.size() - parser.get().body().size;
+      gather_.on_read(std::chrono::steady_clock::now(), n);
       sse_.feed(std::string_view(chunk_.data(), n),
                 [this](std::string_view name, std::string_view data) { on_event(name, data); });
       // As on v1: while more of the burst waits in the kernel, read it before handing over.
-      if (closing_ || stopping_ || ec || !more_waiting(tcp)) ctx_.handler->on_batch_end();
+      if (closing_ || stopping_ || ec || !more_waiting(tcp)) {
+        ctx_.handler->on_batch_end();
+        batch_handed_over();
+      }
       if (closing_) co_return SessionEnd::Closing;
       if (ec) break;
     }

@@ -63,6 +63,16 @@ TEST_CASE("read gather: a read split over several TLS records counts from the fi
   CHECK(g.on_batch_end(t + 1ms) == 2ms);
 }
 
+TEST_CASE("read gather: the pieces of one burst are not a trickle") {
+  ReadGather g(2ms);
+  Clock::time_point t{};
+  for (int i = 0; i < 100; ++i) {
+    t += 5ms;
+    CHECK(batch(g, t, 2000) == kZero);
+    CHECK(batch(g, t + 40us, 2000) == kZero);  // the rest of the burst, a TLS record later
+  }
+}
+
 TEST_CASE("read gather: large batches (full load) are never held back") {
   ReadGather g(2ms);
   Clock::time_point t{};
@@ -71,7 +81,7 @@ TEST_CASE("read gather: large batches (full load) are never held back") {
     CHECK(batch(g, t, ReadGather::kSmallBatch) == kZero);
   }
   // Gathering that meets a large batch stops.
-  t += 100us;
+  t += 500us;
   REQUIRE(batch(g, t) == 2ms);
   t += 2ms;
   g.waited(t);
