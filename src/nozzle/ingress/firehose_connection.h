@@ -106,9 +106,9 @@ class FirehoseConnection {
 
   // A trickling stream is left to gather before the next read (read_gather.h): the session
   // calls gather_.on_read() after each read, batch_handed_over() after each hand-over to the
-  // drains, and co_awaits gather_before_read() before each read.
+  // drains, and calls gather_before_read() before each read (it may sleep the window).
   void batch_handed_over() { gather_wait_ = gather_.on_batch_end(std::chrono::steady_clock::now()); }
-  boost::asio::awaitable<void> gather_before_read();
+  void gather_before_read();
 
   ConnectionContext ctx_;
   boost::asio::io_context ioc_{1};
@@ -124,7 +124,6 @@ class FirehoseConnection {
 
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer tick_timer_;
-  boost::asio::steady_timer gather_timer_;
   std::chrono::steady_clock::duration gather_wait_{};
   Backoff backoff_;
   std::function<void()> abort_;

@@ -104,6 +104,8 @@ class V1Connection final : public FirehoseConnection {
       co_return connect_failed("websocket handshake failed: " + *why);
     }
     tcp.expires_never();
+    tcp.socket().non_blocking(true, ec);  // for read_buffered(); asynchronous operations are unaffected
+    if (ec) co_return connect_failed("cannot make the socket non-blocking: " + ec.message());
 
     // Bytes that came with the response are the first frames (the TC pings at once).
     reader_.reset();
@@ -171,7 +173,7 @@ class V1Connection final : public FirehoseConnection {
         if (ec) break;
       }
 
-      co_await gather_before_read();  // stop() ends the wait; the check below sees it
+      gather_before_read();  // a stop() asked for meanwhile is seen below, at most the window later
       if (stopping_) {
         co_await write_control(stream, ws::client_close_frame(kCloseNormal, "", random_bytes<4>()));
         break;
@@ -189,6 +191,7 @@ class V1Connection final : public FirehoseConnection {
       reader_.commit(n);
       note_activity();
       gather_.on_read(std::chrono::steady_clock::now(), n);
+      read_buffered(stream);
     }
     if (stopping_) co_return SessionEnd::Stopped;
     if (idle) {
@@ -197,6 +200,24 @@ class V1Connection final : public FirehoseConnection {
       warn("firehose stream broke", ec.message());
     }
     co_return SessionEnd::Failed;
+  }
+
+  // An asynchronous TLS read returns one record, and a read that needs no socket I/O still
+  // completes through the io_context (a post, an epoll_wait and a resume): once per envelope
+  // when the Traffic Controller sends them one by one. What is already here (records the TLS
+  // layer holds, bytes in the socket) is read now, without the io_context, up to the reader's
+  // usual buffer: the socket is non-blocking, so a read that would wait returns would_block.
+  // Any other error is left to the next asynchronous read, which meets it again and reports it.
+  template <class Stream>
+  void read_buffered(Stream& stream) {
+    while (reader_.buffered() < ws::FrameReader::kDefaultBufferSize) {
+      const std::span<char> room = reader_.prepare();
+      error_code ec;
+      const std::size_t n = stream.read_some(asio::buffer(room.data(), room.size()), ec);
+      if (ec || n == 0) return;
+      reader_.commit(n);
+      gather_.on_read(std::chrono::steady_clock::now(), n);
+    }
   }
 
   // A pong or close, within kControlWriteTimeout. Only between reads: one write at a time, and

@@ -78,7 +78,7 @@ class V2Connection final : public FirehoseConnection {
       parser.get().body().size = chunk_.size();
       // read_some, not read: read would wait until the 64 KiB buffer is full, holding back the
       // batches that have arrived.
-      co_await gather_before_read();
+      gather_before_read();
       if (stopping_) break;
       co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
