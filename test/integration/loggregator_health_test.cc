@@ -102,10 +102,7 @@ void check_health(const std::string& firehose, bool v1_names) {
         NozzleProcess::metric(metrics, "envelopes_received_total{type=\"LogMessage\"}"));
 
   // /metrics is valid Prometheus text, by Prometheus' own checker.
-  const auto metrics_file = dir / "metrics.txt";
-  write_file(metrics_file, metrics);
-  const RunResult promtool =
-      run({"sh", "-c", std::string(NOZZLE_PROMTOOL) + " check metrics < " + metrics_file.string()}, dir.path());
+  const RunResult promtool = promtool_check_metrics(dir, metrics);
   INFO(promtool.output);
   CHECK(promtool.exit_code == 0);
 

@@ -101,10 +101,7 @@ TEST_CASE(
   CHECK(where.size() >= 20);
   for (const auto& [guid, ends] : where) CHECK_MESSAGE(ends.size() == 1, guid);
 
-  const auto metrics_file = dir / "metrics.txt";
-  write_file(metrics_file, metrics);
-  const RunResult promtool =
-      run({"sh", "-c", std::string(NOZZLE_PROMTOOL) + " check metrics < " + metrics_file.string()}, dir.path());
+  const RunResult promtool = promtool_check_metrics(dir, metrics);
   INFO(promtool.output);
   CHECK(promtool.exit_code == 0);
 }

@@ -102,9 +102,7 @@ void run_end_to_end(const std::string& firehose) {
   CHECK(sent == kTotal);
 
   // /metrics is valid Prometheus text, by Prometheus' own checker.
-  const auto metrics_file = dir / "metrics.txt";
-  write_file(metrics_file, metrics);
-  const RunResult promtool = run({"sh", "-c", std::string(NOZZLE_PROMTOOL) + " check metrics < " + metrics_file.string()}, dir.path());
+  const RunResult promtool = promtool_check_metrics(dir, metrics);
   INFO(promtool.output);
   CHECK(promtool.exit_code == 0);
 

@@ -46,6 +46,12 @@ std::uint64_t NozzleProcess::rss_kib() const {
   return 0;
 }
 
+RunResult promtool_check_metrics(const TempDir& dir, const std::string& metrics) {
+  const auto file = dir / "metrics.txt";
+  write_file(file, metrics);
+  return run({"sh", "-c", std::string(NOZZLE_PROMTOOL) + " check metrics < " + file.string()}, dir.path());
+}
+
 std::vector<std::string> sim_args(const cfsim::Simulator& sim) {
   return {"--api-endpoint", sim.base_url(), "--ca-cert", sim.ca_file(), "--client-id", "nozzle",
           "--client-secret", "nozzle-secret", "--cc-pull-time", "60s"};

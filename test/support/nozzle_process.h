@@ -35,6 +35,10 @@ struct NozzleProcess {
   std::unique_ptr<Process> process;
 };
 
+// `promtool check metrics` on a /metrics text (written to a file in `dir`): exit code 0 when
+// Prometheus' own checker accepts it, its complaints in `output`.
+RunResult promtool_check_metrics(const TempDir& dir, const std::string& metrics);
+
 // --api-endpoint, --ca-cert and the client credentials of a cf-sim.
 std::vector<std::string> sim_args(const cfsim::Simulator& sim);
 
