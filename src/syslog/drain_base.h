@@ -37,6 +37,10 @@ class DrainBase : public Drain {
   // stay). Returns the frames moved.
   std::size_t hand_over(FrameBatch& out);
 
+  // DrainPool::hand_over_thread(): the thread that produces also runs the io_context, and
+  // wake() called on it writes at once instead of waking (set before that thread starts).
+  void set_wake_inline() { wake_inline_ = true; }
+
   // Both are called on the io thread. stop() calls `done` exactly once, on the io thread, when
   // every frame is sent or counted as dropped and the connection is closed.
   virtual void start() = 0;
@@ -87,6 +91,7 @@ class DrainBase : public Drain {
   DrainConfig config_;
   DrainCounters counters_;
   FrameQueue queue_;
+  bool wake_inline_ = false;
 
  private:
   void account_spool_loss(const SpoolLoss& loss);

@@ -55,6 +55,7 @@ struct DrainPool::Impl {
   }
   bool started = false;
   bool stopped = false;
+  bool handed_over = false;  // hand_over_thread(): another thread runs ioc
 };
 
 DrainPool::DrainPool() : impl_(std::make_unique<Impl>()) {}
@@ -106,6 +107,17 @@ void DrainPool::start() {
   impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }
 
+asio::io_context& DrainPool::hand_over_thread() {
+  if (!impl_->started || impl_->handed_over)
+    throw std::logic_error("DrainPool::hand_over_thread: not started, or twice");
+  impl_->handed_over = true;
+  impl_->ioc.stop();  // what is queued stays queued for the next thread to run
+  impl_->thread.join();
+  impl_->ioc.restart();
+  for (auto& d : impl_->drains) d->set_wake_inline();
+  return impl_->ioc;
+}
+
 void DrainPool::stop(std::chrono::steady_clock::time_point deadline) {
   if (impl_->stopped) return;
   impl_->stopped = true;
@@ -127,15 +139,22 @@ void DrainPool::stop(std::chrono::steady_clock::time_point deadline) {
       });
     });
   }
-  {
-    // Each drain finishes by its deadline; the margin covers handlers already queued.
+  // Each drain finishes by its deadline; the margin covers handlers already queued.
+  const auto limit = std::max(deadline, std::chrono::steady_clock::now()) + std::chrono::seconds(5);
+  if (impl_->handed_over) {
+    // Nobody else runs the io_context now: this thread does, until every drain is done.
+    const auto done = [&] {
+      std::lock_guard lock(mutex);
+      return remaining == 0;
+    };
+    while (!done() && std::chrono::steady_clock::now() < limit) impl_->ioc.run_one_until(limit);
+  } else {
     std::unique_lock lock(mutex);
-    cv.wait_until(lock, std::max(deadline, std::chrono::steady_clock::now()) + std::chrono::seconds(5),
-                  [&] { return remaining == 0; });
+    cv.wait_until(lock, limit, [&] { return remaining == 0; });
   }
   impl_->work.reset();
   impl_->ioc.stop();
-  impl_->thread.join();
+  if (impl_->thread.joinable()) impl_->thread.join();
   // The completions of what finish() cancelled (a TLS handshake, timers) may still be queued,
   // each holding its drain: run them now (each sees its drain finished and returns), so that
   // no drain outlives the pool through a handler that holds it.

@@ -72,7 +72,15 @@ void StreamDrain::spool_tick() {
 // the woken io thread then blocks on that mutex and is woken a second time (a futex wait and
 // wake on both sides, per burst of envelopes at low rates). Writing to an eventfd the io thread
 // watches wakes it once, and the reactor hands the read to the writer without that mutex.
+//
+// With --drain-thread shared the producer is the io thread itself: it writes at once, before
+// it reads again (or sleeps for the read gather). No drain's handler is on the stack then: a
+// drain never pushes to itself.
 void StreamDrain::wake() {
+  if (wake_inline_ && ioc_.get_executor().running_in_this_thread()) {
+    write_next();
+    return;
+  }
   if (wake_native_ >= 0) {
     const std::uint64_t one = 1;
     if (::write(wake_native_, &one, sizeof one) == static_cast<ssize_t>(sizeof one)) return;

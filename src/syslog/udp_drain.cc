@@ -22,6 +22,10 @@ UdpDrain::UdpDrain(asio::io_context& ioc, DrainConfig config)
 void UdpDrain::start() { open(); }
 
 void UdpDrain::wake() {
+  if (wake_inline_ && ioc_.get_executor().running_in_this_thread()) {  // as StreamDrain::wake()
+    write_next();
+    return;
+  }
   asio::post(ioc_, [self = shared_from_this()] { self->write_next(); });
 }
 

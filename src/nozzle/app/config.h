@@ -32,6 +32,11 @@ struct Config {
   EventSet events;                           // --events EVENTS (default LogMessage)
   std::chrono::milliseconds keep_alive{25000};        // --fh-keep-alive FH_KEEP_ALIVE
   std::chrono::milliseconds read_gather{2};           // --firehose-read-gather FIREHOSE_READ_GATHER
+  // --drain-thread DRAIN_THREAD: which thread writes to the drains. own: the drain pool's;
+  // shared: the first firehose connection's (DrainPool::hand_over_thread()); auto: shared
+  // when there is one connection.
+  enum class DrainThread { Own, Shared, Auto };
+  DrainThread drain_thread = DrainThread::Own;
   std::chrono::milliseconds min_retry_delay{500};     // --min-retry-delay MIN_RETRY_DELAY
   std::chrono::milliseconds max_retry_delay{60000};   // --max-retry-delay MAX_RETRY_DELAY
 

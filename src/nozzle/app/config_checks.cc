@@ -340,6 +340,16 @@ void validate_config(const RawOptions& raw, GetEnv getenv_fn, Config& c, std::ve
     errors.push_back(where("--firehose-read-gather", "FIREHOSE_READ_GATHER") + "'" + raw.read_gather +
                      "' is not a duration from 0 to 50ms (e.g. 2ms)");
   }
+  if (raw.drain_thread == "own") {
+    c.drain_thread = Config::DrainThread::Own;
+  } else if (raw.drain_thread == "shared") {
+    c.drain_thread = Config::DrainThread::Shared;
+  } else if (raw.drain_thread == "auto") {
+    c.drain_thread = Config::DrainThread::Auto;
+  } else {
+    errors.push_back(where("--drain-thread", "DRAIN_THREAD") + "'" + raw.drain_thread +
+                     "' is not one of own, shared, auto");
+  }
   if (const auto hold = syslog::parse_byte_size(raw.enrich_hold_bytes); hold && *hold >= (64u << 10)) {
     c.enrich_hold_bytes = *hold;
   } else {

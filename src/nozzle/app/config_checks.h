@@ -17,6 +17,7 @@ struct RawOptions {
   std::string events = "LogMessage";
   std::string keep_alive = "25s";
   std::string read_gather = "2ms";
+  std::string drain_thread = "own";
   std::string min_retry_delay = "500ms";
   std::string max_retry_delay = "1m";
   std::string max_retry_count = "1000";

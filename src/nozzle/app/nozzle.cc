@@ -168,11 +168,15 @@ bool Nozzle::start() {
         pipeline_counters_, &stdout_, limits));
     handlers.push_back(pipelines_.back().get());
   }
+  const bool shared = config_.drain_thread == Config::DrainThread::Shared ||
+                      (config_.drain_thread == Config::DrainThread::Auto && config_.connections == 1);
+  if (shared) sc.shared_io = &drains_->hand_over_thread();
   source_ = make_firehose_source(config_.firehose, sc, *tokens_, handlers);
   source_->start();
   log::info("nozzle started", {{"firehose", firehose_url_},
                                {"subscription_id", config_.subscription_id},
                                {"connections", std::to_string(config_.connections)},
+                               {"drain_thread", shared ? "shared" : "own"},
                                {"drains", std::to_string(config_.drains.size())}});
   return true;
 }

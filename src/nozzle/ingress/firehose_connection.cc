@@ -18,6 +18,9 @@ using boost::system::error_code;
 
 FirehoseConnection::FirehoseConnection(ConnectionContext ctx)
     : ctx_(std::move(ctx)),
+      own_ioc_(ctx_.config.shared_io != nullptr && ctx_.index == 0 ? nullptr
+                                                                    : std::make_unique<asio::io_context>(1)),
+      ioc_(own_ioc_ ? *own_ioc_ : *ctx_.config.shared_io),
       retry_timer_(ioc_),
       tick_timer_(ioc_),
       backoff_(ctx_.config.backoff_initial, ctx_.config.backoff_max, Backoff::system_random()) {}
@@ -25,10 +28,18 @@ FirehoseConnection::FirehoseConnection(ConnectionContext ctx)
 FirehoseConnection::~FirehoseConnection() { stop(); }
 
 void FirehoseConnection::start() {
-  asio::co_spawn(ioc_, loop(), asio::detached);
-  asio::co_spawn(ioc_, ticks(), asio::detached);
+  const auto done = [this](const std::exception_ptr&) { ++coroutines_done_; };
+  asio::co_spawn(ioc_, loop(), done);
+  asio::co_spawn(ioc_, ticks(), done);
   thread_ = std::thread([this] {
-    ioc_.run();
+    if (own_ioc_) {
+      ioc_.run();  // returns once both coroutines are done: nothing else is in it
+    } else {
+      // The drain pool's work stays in a shared io_context: run it until this connection's
+      // coroutines are done; the pool's stop() runs what is left (DrainPool::stop).
+      while (coroutines_done_ < 2 && ioc_.run_one() > 0) {
+      }
+    }
     ctx_.handler->on_stop();
   });
 }
@@ -82,7 +93,8 @@ void FirehoseConnection::session_up() {
 // io_context's epoll set, and every envelope that arrived meanwhile would wake the thread all
 // the same (edge-triggered, once per arrival), which is the cost the wait is there to save.
 // Nothing else needs the thread meanwhile: ticks, stop() and the idle watch wait at most the
-// window (50 ms at most, 2 ms by default).
+// window (50 ms at most, 2 ms by default); with --drain-thread shared, so do the drains'
+// completions (the hand-over before the wait has written the burst already).
 void FirehoseConnection::gather_before_read() {
   if (gather_wait_ <= std::chrono::steady_clock::duration::zero() || stopping_) return;
   ctx_.counters->read_gathers.add();

@@ -111,7 +111,9 @@ class FirehoseConnection {
   void gather_before_read();
 
   ConnectionContext ctx_;
-  boost::asio::io_context ioc_{1};
+  // Its own, or (SourceConfig::shared_io) the drain pool's, run by this connection's thread.
+  std::unique_ptr<boost::asio::io_context> own_ioc_;
+  boost::asio::io_context& ioc_;
   bool stopping_ = false;  // io thread only
   ReadGather gather_{ctx_.config.read_gather};
 
@@ -133,6 +135,7 @@ class FirehoseConnection {
   std::chrono::steady_clock::time_point activity_seen_at_;
   bool up_ = false;
   bool ever_up_ = false;
+  int coroutines_done_ = 0;  // of loop() and ticks(); io thread only
   std::thread thread_;
 };
 

@@ -19,6 +19,10 @@
 #include "nozzle/pipeline/envelope_handler.h"
 #include "nozzle/pipeline/loggregator_health.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace nozzle {
 
 // Counters shared by all connections of a source (atomics; read by the stats server).
@@ -59,6 +63,10 @@ struct SourceConfig {
   // health->at(i) before the event filter, and the stream is asked for counters even when
   // `events` does not forward them. nullptr: neither.
   HealthTaps* health = nullptr;
+  // --drain-thread shared: connection 0 runs this io_context (the drain pool's, from
+  // DrainPool::hand_over_thread()) instead of one of its own, so that handing a burst to the
+  // drains writes it on the same thread, with no other thread to wake. nullptr: its own.
+  boost::asio::io_context* shared_io = nullptr;
 };
 
 // The events the firehose request asks for: `events`, plus CounterEvents for the health tap.

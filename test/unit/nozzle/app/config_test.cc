@@ -427,3 +427,22 @@ TEST_CASE("labels and limits: --app-selection, --app-rate-limit, --app-rate-burs
   CHECK(ok.config.drains.at(0).rate_limit == doctest::Approx(50));
   CHECK(ok.config.drains.at(0).rate_burst == doctest::Approx(200));
 }
+
+TEST_CASE("--drain-thread: own, shared or auto reach the config, anything else is a problem naming the flag, exit 2") {
+  CHECK(parse(kMinimal).config.drain_thread == Config::DrainThread::Own);
+  for (const auto& [text, want] : {std::pair{"own", Config::DrainThread::Own},
+                                   std::pair{"shared", Config::DrainThread::Shared},
+                                   std::pair{"auto", Config::DrainThread::Auto}}) {
+    CAPTURE(text);
+    auto args = kMinimal;
+    args.insert(args.end(), {"--drain-thread", text});
+    const auto r = parse(args);
+    REQUIRE(r.action == ConfigResult::Action::Run);
+    CHECK(r.config.drain_thread == want);
+  }
+  auto bad = kMinimal;
+  bad.insert(bad.end(), {"--drain-thread", "pool"});
+  const auto r = parse(bad);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--drain-thread / DRAIN_THREAD: 'pool' is not one of own, shared, auto") != std::string::npos);
+}

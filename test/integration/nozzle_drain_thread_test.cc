@@ -1,0 +1,149 @@
+// --drain-thread shared: the firehose connection's thread writes to the drains itself (the drain
+// pool hands its io_context over, DrainPool::hand_over_thread()). The binary against cf-sim and
+// syslog-sink over TLS, v1 and v2: every envelope arrives once and in order, the pool's own
+// thread is gone, and a SIGTERM with the drain down still delivers what is queued once the
+// receiver is back (the stop runs the drains on the main thread). What it saves in CPU is
+// measured in bench/ (bench/RESULTS.md, "Low rates"), not here.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+
+#include "simulator.h"
+#include "support/certs.h"
+#include "support/nozzle_process.h"
+#include "support/ports.h"
+#include "support/sink.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+using namespace nozzle::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t kTotal = 6000;  // 3 s at 2,000/s
+
+cfsim::SimulatorOptions options(std::uint64_t total) {
+  cfsim::SimulatorOptions o;
+  o.foundation.apps = 10;
+  o.workload.total = total;
+  o.workload.rate = 2000;
+  o.workload.mix = {100, 0, 0, 0, 0, 0, 0};  // LogMessage only: each carries "seq=N"
+  o.workload.tagged_share = 1.0;
+  return o;
+}
+
+std::size_t threads_of(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    ++n;
+  }
+  return n;
+}
+
+struct Run {
+  bool all = false;
+  std::size_t unique = 0, duplicates = 0;
+  bool in_order = true;
+  std::size_t threads = 0;
+  double produced = -1, sent = -1;
+  bool logged_mode = false;
+  int exit_code = -1;
+};
+
+Run deliver(const std::string& firehose, const std::string& mode) {
+  cfsim::Simulator sim(options(kTotal));
+  sim.start();
+  SyslogSink sink({.tcp = false, .tls = true});
+  TempDir dir("nozzle-drain-thread");
+  const std::string name = "syslog-tls://127.0.0.1:" + std::to_string(sink.tls_port());
+  const std::string drain = name + "?ca=" + test_certs().ca.string();
+  auto args = sim_args(sim);
+  args.insert(args.end(), {"--firehose", firehose, "--events", "LogMessage", "--drain-thread", mode,
+                           "--subscription-id", "drain-thread-" + firehose, "--drain", drain});
+  NozzleProcess nozzle(dir, args);
+  Run r;
+  r.all = sink.wait_frames(kTotal, 60s);
+  r.threads = threads_of(nozzle.process->pid());
+  const std::string metrics = nozzle.get("/metrics");
+  r.produced = NozzleProcess::metric(metrics, "drain_messages_produced_total{drain=\"" + name + "\"}");
+  r.sent = NozzleProcess::metric(metrics, "drain_sent_frames_total{drain=\"" + name + "\"}");
+  std::map<long, int> seen;
+  long last = -1;
+  for (const std::string& m : sink.raw_messages()) {
+    const std::size_t at = m.find("seq=");
+    if (at == std::string::npos) continue;
+    const long s = std::atol(m.c_str() + at + 4);
+    if (seen[s]++ == 0) {
+      r.in_order = r.in_order && s > last;
+      last = s;
+    } else {
+      ++r.duplicates;
+    }
+  }
+  r.unique = seen.size();
+  r.exit_code = nozzle.process->stop(15s);
+  r.logged_mode = nozzle.process->stderr_text().find("\"drain_thread\":\"" + mode + "\"") != std::string::npos;
+  INFO(nozzle.process->describe());
+  sim.stop();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("drain thread shared: v1 and v2 over TLS, every envelope once and in order, without the pool's thread") {
+  for (const std::string firehose : {"v1", "v2"}) {
+    CAPTURE(firehose);
+    const Run shared = deliver(firehose, "shared");
+    CHECK(shared.all);
+    CHECK(shared.unique == kTotal);
+    CHECK(shared.duplicates == 0);
+    CHECK(shared.in_order);
+    CHECK(shared.produced == static_cast<double>(kTotal));
+    CHECK(shared.sent == shared.produced);
+    CHECK(shared.logged_mode);
+    CHECK(shared.exit_code == 0);
+
+    const Run own = deliver(firehose, "own");
+    CHECK(own.all);
+    CHECK(own.unique == kTotal);
+    CHECK(own.logged_mode);
+    // The drain pool's thread (and its resolver's) run no more: the connection's thread writes.
+    MESSAGE(firehose << ": threads shared " << shared.threads << ", own " << own.threads);
+    CHECK(shared.threads < own.threads);
+  }
+}
+
+TEST_CASE("drain thread shared: SIGTERM while frames are queued for a drain that is down: delivered before exit") {
+  constexpr std::uint64_t kQueued = 1500;
+  cfsim::Simulator sim(options(kQueued));
+  sim.start();
+  TempDir dir("nozzle-drain-thread-stop");
+  const std::uint16_t port = free_port(Protocol::Tcp);
+  const std::string drain = "syslog://127.0.0.1:" + std::to_string(port);
+  auto args = sim_args(sim);
+  args.insert(args.end(),
+              {"--events", "LogMessage", "--drain-thread", "shared", "--drain", drain, "--shutdown-timeout", "20s"});
+  NozzleProcess nozzle(dir, args);
+  std::string metrics;
+  const bool queued = wait_until(
+      [&] {
+        metrics = nozzle.get("/metrics");
+        return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"" + drain + "\"}") == kQueued;
+      },
+      30s);
+  INFO(metrics);
+  INFO(nozzle.process->describe());
+  REQUIRE(queued);
+
+  ::kill(nozzle.process->pid(), SIGTERM);
+  CHECK(wait_until([&] { return nozzle.process->stderr_text().find("signal received") != std::string::npos; }, 10s));
+  SyslogSink sink({.tcp = true, .port = port});  // the receiver comes back during the shutdown
+  CHECK(nozzle.process->wait_exit(25s));
+  CHECK(nozzle.process->exit_code() == 0);
+  CHECK(sink.wait_frames(kQueued, 5s));
+  CHECK(sink.status().invalid == 0);
+  sim.stop();
+}
