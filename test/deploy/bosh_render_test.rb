@@ -179,6 +179,7 @@ Dir.mktmpdir('bosh-render') do |tmp|
     'syslog_nozzle.syslog_endpoint' => 'legacy.example.com:6514',
     'syslog_nozzle.syslog_protocol' => 'tcp+tls',
     'syslog_nozzle.skip_ssl_validation_syslog' => false,
+    'syslog_nozzle.drain_thread' => 'auto',
     'syslog_nozzle.logs_buffer_size' => 50_000,
     'syslog_nozzle.spool_dir' => '/tmp/syslog-nozzle-bosh-render-test/spool',
     'syslog_nozzle.spool_max_bytes' => '4GiB',
