@@ -147,7 +147,11 @@ void DrainPool::stop(std::chrono::steady_clock::time_point deadline) {
       std::lock_guard lock(mutex);
       return remaining == 0;
     };
-    while (!done() && std::chrono::steady_clock::now() < limit) impl_->ioc.run_one_until(limit);
+    try {
+      while (!done() && std::chrono::steady_clock::now() < limit) impl_->ioc.run_one_until(limit);
+    } catch (...) {  // a destructor path: report it, never throw from here
+      log::warn("drain pool: a drain's handler failed during stop");
+    }
   } else {
     std::unique_lock lock(mutex);
     cv.wait_until(lock, limit, [&] { return remaining == 0; });

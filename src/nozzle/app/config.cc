@@ -94,7 +94,7 @@ ConfigResult parse_config(int argc, const char* const* argv, GetEnv getenv_fn) {
   app.add_option("--syslog-protocol", raw.syslog_protocol, "protocol of --syslog-server: tcp, udp or tcp+tls")->envname("SYSLOG_PROTOCOL")->group("Drains");
   app.add_option("--cert-pem-syslog", raw.cert_pem_syslog, "CA file (PEM) that signed the --syslog-server certificate")->envname("CERT_PEM")->group("Drains");
   app.add_flag("--skip-ssl-validation-syslog", raw.skip_ssl_validation_syslog, "do not verify the --syslog-server certificate")->envname("SKIP_SSL_VALIDATION_SYSLOG")->group("Drains");
-  app.add_option("--drain-thread", raw.drain_thread, "which thread writes to the drains: own (the drain pool's), shared (the firehose connection's: no wake-up of another thread per burst), auto (shared with one connection)")->envname("DRAIN_THREAD")->group("Drains");
+  app.add_option("--drain-thread", raw.drain_thread, "which thread writes to the drains: own (the drain pool's), shared (the firehose connection's: no wake-up of another thread per burst), auto (shared with one connection and no spool)")->envname("DRAIN_THREAD")->group("Drains");
   app.add_option("--logs-buffer-size", raw.logs_buffer_size, "frames each drain queue holds before it drops (and counts)")->envname("LOGS_BUFFER_SIZE")->group("Drains");
   app.add_option("--spool-dir", raw.spool_dir, "disk spool for every TCP/TLS drain, each in a folder of its own below this one (off when empty; a drain's spool-dir= overrides)")->envname("SPOOL_DIR")->group("Drains");
   app.add_option("--spool-max-bytes", raw.spool_max_bytes, "bytes each drain's spool may hold; the oldest frames go (and are counted) past it")->envname("SPOOL_MAX_BYTES")->group("Drains")->default_str("1GiB");

@@ -34,7 +34,7 @@ struct Config {
   std::chrono::milliseconds read_gather{2};           // --firehose-read-gather FIREHOSE_READ_GATHER
   // --drain-thread DRAIN_THREAD: which thread writes to the drains. own: the drain pool's;
   // shared: the first firehose connection's (DrainPool::hand_over_thread()); auto: shared
-  // when there is one connection.
+  // when there is one connection and no drain has a spool.
   enum class DrainThread { Own, Shared, Auto };
   DrainThread drain_thread = DrainThread::Own;
   std::chrono::milliseconds min_retry_delay{500};     // --min-retry-delay MIN_RETRY_DELAY

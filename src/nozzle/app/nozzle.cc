@@ -1,5 +1,6 @@
 #include "nozzle/app/nozzle.h"
 
+#include <algorithm>
 #include <malloc.h>
 
 #include <stdexcept>
@@ -168,8 +169,12 @@ bool Nozzle::start() {
         pipeline_counters_, &stdout_, limits));
     handlers.push_back(pipelines_.back().get());
   }
+  // auto: one connection and no spool. With a spool, a drain that is down writes to disk, and
+  // that (an fsync included) is kept off the firehose thread.
+  const bool spooling = std::any_of(config_.drains.begin(), config_.drains.end(),
+                                    [](const syslog::DrainConfig& d) { return d.spool.enabled(); });
   const bool shared = config_.drain_thread == Config::DrainThread::Shared ||
-                      (config_.drain_thread == Config::DrainThread::Auto && config_.connections == 1);
+                      (config_.drain_thread == Config::DrainThread::Auto && config_.connections == 1 && !spooling);
   if (shared) sc.shared_io = &drains_->hand_over_thread();
   source_ = make_firehose_source(config_.firehose, sc, *tokens_, handlers);
   source_->start();
