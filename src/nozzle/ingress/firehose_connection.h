@@ -110,6 +110,20 @@ class FirehoseConnection {
   void batch_handed_over() { gather_wait_ = gather_.on_batch_end(std::chrono::steady_clock::now()); }
   void gather_before_read();
 
+  // --drain-thread shared (this thread also runs the drains): the session calls note_read()
+  // for every read, and before the next read co_awaits a post when drains_turn() says so.
+  // The post lets the io_context run what is ready first, the drains' write completions
+  // included. Without it, a firehose that always has data is read back to back while the
+  // drains' next writes wait behind it, and a burst fills their queues (queue_full drops that
+  // the pool's own thread does not have). Only under load, 64 KiB or more since the last
+  // read: at low rates the hand-over has written the burst already.
+  void note_read(std::size_t n) { read_since_turn_ += n; }
+  [[nodiscard]] bool drains_turn() {
+    const bool turn = !own_ioc_ && read_since_turn_ >= ReadGather::kSmallBatch;
+    read_since_turn_ = 0;
+    return turn;
+  }
+
   ConnectionContext ctx_;
   // Its own, or (SourceConfig::shared_io) the drain pool's, run by this connection's thread.
   std::unique_ptr<boost::asio::io_context> own_ioc_;
@@ -136,6 +150,7 @@ class FirehoseConnection {
   bool up_ = false;
   bool ever_up_ = false;
   int coroutines_done_ = 0;  // of loop() and ticks(); io thread only
+  std::size_t read_since_turn_ = 0;
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 
 #include <openssl/rand.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -173,6 +174,7 @@ class V1Connection final : public FirehoseConnection {
         if (ec) break;
       }
 
+      if (drains_turn()) co_await asio::post(ioc_, use_awaitable);
       gather_before_read();  // a stop() asked for meanwhile is seen below, at most the window later
       if (stopping_) {
         co_await write_control(stream, ws::client_close_frame(kCloseNormal, "", random_bytes<4>()));
@@ -191,6 +193,7 @@ class V1Connection final : public FirehoseConnection {
       reader_.commit(n);
       note_activity();
       gather_.on_read(std::chrono::steady_clock::now(), n);
+      note_read(n);
       read_buffered(stream);
     }
     if (stopping_) co_return SessionEnd::Stopped;
@@ -217,6 +220,7 @@ class V1Connection final : public FirehoseConnection {
       if (ec || n == 0) return;
       reader_.commit(n);
       gather_.on_read(std::chrono::steady_clock::now(), n);
+      note_read(n);
     }
   }
 

@@ -3,6 +3,7 @@
 #include "nozzle/ingress/firehose_connection.h"  // first: it works around a Boost 1.74 include gap
 
 #include <array>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -78,6 +79,7 @@ class V2Connection final : public FirehoseConnection {
       parser.get().body().size = chunk_.size();
       // read_some, not read: read would wait until the 64 KiB buffer is full, holding back the
       // batches that have arrived.
+      if (drains_turn()) co_await asio::post(ioc_, use_awaitable);
       gather_before_read();
       if (stopping_) break;
       co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
@@ -92,6 +94,7 @@ class V2Connection final : public FirehoseConnection {
       if (!parser.is_done()) ec = read_buffered(stream, buffer, parser);
       const std::size_t n = chunk_.size() - parser.get().body().size;
       gather_.on_read(std::chrono::steady_clock::now(), n);
+      note_read(n);
       sse_.feed(std::string_view(chunk_.data(), n),
                 [this](std::string_view name, std::string_view data) { on_event(name, data); });
       // As on v1: while more of the burst waits in the kernel, read it before handing over.
