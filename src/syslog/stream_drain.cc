@@ -255,7 +255,7 @@ void StreamDrain::write_next() {
       self->on_written(conn, ec);
     });
   } else {
-    asio::async_write(conn_->plain, asio::buffer(batch_.bytes), TransferWhole{},
+    asio::async_write(conn_->plain, asio::buffer(batch_.bytes),
                       [self = shared_from_this(), conn = conn_](const error_code& ec, std::size_t) {
                         self->on_written(conn, ec);
                       });

@@ -21,7 +21,7 @@ void StreamDrain::relp_write(std::string bytes) {
   if (conn_->tls) {
     conn_->tls->async_write(relp_out_, std::move(on_written));
   } else {
-    asio::async_write(conn_->plain, asio::buffer(relp_out_), TransferWhole{},
+    asio::async_write(conn_->plain, asio::buffer(relp_out_),
                       [on_written](const error_code& ec, std::size_t) { on_written(ec); });
   }
 }

@@ -252,7 +252,7 @@ void TlsChannel::pump() {
   }
   const int got = BIO_read(wbio_, out_.get(), static_cast<int>(pending));
   sending_ = true;
-  asio::async_write(socket_, asio::buffer(out_.get(), static_cast<std::size_t>(std::max(got, 0))), TransferWhole{},
+  asio::async_write(socket_, asio::buffer(out_.get(), static_cast<std::size_t>(std::max(got, 0))),
                     [self = shared_from_this()](const error_code& ec, std::size_t) {
                       self->sending_ = false;
                       if (ec) {

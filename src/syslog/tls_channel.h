@@ -25,16 +25,6 @@
 
 namespace nozzle::syslog {
 
-// A completion condition for asio::async_write that lets each write_some offer the kernel all
-// that is left. asio::transfer_all offers 64 KiB at a time: a 256 KiB batch became four sends,
-// each a trip through the io_context, and when that io_context is also a firehose
-// connection's (--drain-thread shared) each trip waited for a read's processing in between.
-struct TransferWhole {
-  std::size_t operator()(const boost::system::error_code& ec, std::size_t /*transferred*/) const {
-    return ec ? 0 : std::size_t{1} << 30;
-  }
-};
-
 class TlsChannel : public std::enable_shared_from_this<TlsChannel> {
  public:
   using Handler = std::function<void(const boost::system::error_code&)>;
