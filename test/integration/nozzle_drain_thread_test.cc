@@ -147,3 +147,33 @@ TEST_CASE("drain thread shared: SIGTERM while frames are queued for a drain that
   CHECK(sink.status().invalid == 0);
   sim.stop();
 }
+
+TEST_CASE("drain thread auto: shared with one connection and no spool, own with a spool or with two connections") {
+  cfsim::Simulator sim(options(0));
+  sim.start();
+  SyslogSink sink({.tcp = true});
+  const std::string drain = "syslog://127.0.0.1:" + std::to_string(sink.tcp_port());
+  struct Case {
+    std::vector<std::string> args;
+    std::string want;
+  };
+  TempDir spool("nozzle-drain-thread-spool");
+  const std::vector<Case> cases = {
+      {{}, "shared"},
+      {{"--spool-dir", spool.path().string()}, "own"},
+      {{"--connections", "2"}, "own"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.want);
+    TempDir dir("nozzle-drain-thread-auto");
+    auto args = sim_args(sim);
+    args.insert(args.end(), {"--events", "LogMessage", "--drain-thread", "auto", "--drain", drain});
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    NozzleProcess nozzle(dir, args);
+    const std::string line = "\"drain_thread\":\"" + c.want + "\"";
+    CHECK(wait_until([&] { return nozzle.process->stderr_text().find(line) != std::string::npos; }, 20s));
+    INFO(nozzle.process->describe());
+    CHECK(nozzle.process->stop(15s) == 0);
+  }
+  sim.stop();
+}
