@@ -51,7 +51,8 @@ std::vector<long> seqs_of(const std::vector<std::string>& messages) {
 
 struct Delivery {
   std::size_t unique = 0, duplicates = 0, missing = 0;
-  bool in_order = true;  // first arrivals in increasing order
+  long first_missing = -1, last_missing = -1;  // the lowest and highest seq missing
+  bool in_order = true;                        // first arrivals in increasing order
   std::string first_inversion;
 };
 
@@ -70,7 +71,12 @@ Delivery check_delivery(const std::vector<long>& got, std::uint64_t total) {
   }
   d.unique = seen.size();
   d.duplicates = got.size() - seen.size();
-  for (std::uint64_t i = 0; i < total; ++i) d.missing += seen.count(static_cast<long>(i)) == 0;
+  for (std::uint64_t i = 0; i < total; ++i) {
+    if (seen.count(static_cast<long>(i)) != 0) continue;
+    ++d.missing;
+    if (d.first_missing < 0) d.first_missing = static_cast<long>(i);
+    d.last_missing = static_cast<long>(i);
+  }
   return d;
 }
 
@@ -87,7 +93,8 @@ std::string drain_samples(const std::string& metrics, const std::string& drain) 
   std::istringstream in(metrics);
   std::string out;
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#' && line.find("drain=\"" + drain + "\"") != std::string::npos) out += line + "\n";
+    if (!line.empty() && line[0] != '#' && line.find("drain=\"" + drain + "\"") != std::string::npos)
+      out += line + "\n";
   }
   return out;
 }
@@ -99,8 +106,7 @@ double spool_metric(const NozzleProcess& n, const std::string& name, const std::
 // The next start of a nozzle on the same spool, with a cf-sim whose one envelope is filtered
 // out: whatever reaches the receiver comes from the spool.
 struct NextStart {
-  NextStart(const TempDir& dir, const std::string& drain, const std::string& subscription)
-      : sim(log_stream(1, 0)) {
+  NextStart(const TempDir& dir, const std::string& drain, const std::string& subscription) : sim(log_stream(1, 0)) {
     sim.start();
     auto args = sim_args(sim);
     args.insert(args.end(), {"--events", "Error", "--drain", drain, "--spool-dir", (dir / "spool").string(),
@@ -121,8 +127,16 @@ struct NextStart {
 
 }  // namespace
 
-TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelopes/s, every envelope arrives in order") {
+// What rsyslog had received but not yet read when it stopped is lost with its socket: TCP
+// acknowledged it, so the nozzle counted it as sent, and no syslog over TCP or TLS can tell
+// (README, "Delivery"; only RELP acknowledges each frame). Whether any is lost depends on how
+// far rsyslog lagged at that moment (on a loaded machine, about 50 frames). The test allows one
+// contiguous run of at most kStopGap frames, and everything else must arrive, in order.
+TEST_CASE(
+    "spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelopes/s, every envelope arrives in order "
+    "but what rsyslog's socket held when it stopped") {
   constexpr std::uint64_t kTotal = 900000;  // 90 s at 10,000/s
+  constexpr std::uint64_t kStopGap = 5000;  // half a second at 10,000/s
   cfsim::Simulator sim(log_stream(kTotal, 10000));
   sim.start();
   // Direct mode: rsyslog writes each message in its input's thread, so the file keeps the order
@@ -146,18 +160,20 @@ TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelop
   }
   rsyslog.restart();
   // The backlog drains at the speed of this machine and of rsyslog: wait as long as frames keep
-  // arriving, and fail if none has arrived for 30 s (the progress is in the message).
+  // arriving, until none has for 15 s (frames lost at the stop never come; the counts below
+  // decide, and the progress is in the message).
   std::string progress;
   auto since_restart = std::chrono::steady_clock::now();
-  const bool all = wait_for_count([&] { return rsyslog.raw_count(); }, kTotal, 30s, 180s, [&](std::uint64_t n) {
-    if (std::chrono::steady_clock::now() < since_restart) return;
-    since_restart += 10s;
-    progress += " " + std::to_string(n);
-  });
+  (void)wait_for_count([&] { return rsyslog.raw_count(); }, kTotal, 15s, 180s,
+                       [&](std::uint64_t n) {
+                         if (std::chrono::steady_clock::now() < since_restart) return;
+                         since_restart += 10s;
+                         progress += " " + std::to_string(n);
+                       });
   INFO("received every 10 s after the restart:" << progress);
   const std::string samples = drain_samples(nozzle.get("/metrics"), drain);
   INFO(samples);
-  CHECK(all);
+  CHECK(rsyslog.raw_count() + kStopGap >= kTotal);
   CHECK(wait_until([&] { return spool_metric(nozzle, "drain_spool_frames", drain) == 0; }, 10s));
   CHECK(wait_until([&] { return segment_files(dir / "spool") == 0; }, 10s));
   MESSAGE("outage: spooled at most " << max_spooled << " frames, nozzle RSS at most " << max_rss / 1024 << " MiB");
@@ -168,8 +184,17 @@ TEST_CASE("spool end to end: rsyslog over TLS stopped for 45 s at 10,000 envelop
   CHECK(nozzle.process->exit_code() == 0);
   const Delivery d = check_delivery(seqs_of(rsyslog.raw_lines()), kTotal);
   MESSAGE("received " << d.unique << " envelopes, " << d.duplicates << " twice, " << d.missing << " missing"
+                      << (d.missing > 0 ? " (seq " + std::to_string(d.first_missing) + " to " +
+                                              std::to_string(d.last_missing) + ")"
+                                        : "")
                       << (d.in_order ? "" : ", out of order: " + d.first_inversion));
-  CHECK(d.missing == 0);
+  CHECK(d.missing <= kStopGap);
+  if (d.missing > 0) {
+    // One run, written just before the stop: nothing before it, nothing after the outage.
+    CHECK(static_cast<std::size_t>(d.last_missing - d.first_missing + 1) == d.missing);
+    CHECK(d.first_missing > 0);
+    CHECK(static_cast<std::uint64_t>(d.last_missing) < kTotal - 1);
+  }
   CHECK(d.in_order);
   sim.stop();
 }
@@ -186,10 +211,12 @@ TEST_CASE("spool end to end: SIGTERM while the drain is down with 100,000 frames
                            "--shutdown-timeout", "2s", "--subscription-id", "spool-restart"});
   {
     NozzleProcess nozzle(dir, args);
-    REQUIRE(wait_until([&] {
-      const std::string m = nozzle.get("/metrics");
-      return NozzleProcess::metric(m, "drain_messages_produced_total{drain=\"" + drain + "\"}") == kTotal;
-    }, 60s));
+    REQUIRE(wait_until(
+        [&] {
+          const std::string m = nozzle.get("/metrics");
+          return NozzleProcess::metric(m, "drain_messages_produced_total{drain=\"" + drain + "\"}") == kTotal;
+        },
+        60s));
     // The drain has been down all along: /health stays ok while the spool has room.
     CHECK(nozzle.get("/health").find("\"connected\":false") != std::string::npos);
     ::kill(nozzle.process->pid(), SIGTERM);
@@ -226,12 +253,14 @@ TEST_CASE("spool end to end: kill -9 while spooling, a torn record, the next sta
   double spooled = 0;
   {
     NozzleProcess nozzle(dir, args);
-    REQUIRE(wait_until([&] {
-      const std::string m = nozzle.get("/metrics");
-      spooled = NozzleProcess::metric(m, "drain_spool_frames{drain=\"" + drain + "\"}");
-      return NozzleProcess::metric(m, "drain_messages_produced_total{drain=\"" + drain + "\"}") == kTotal &&
-             NozzleProcess::metric(m, "drain_queue_frames{drain=\"" + drain + "\"}") == 0;
-    }, 60s));
+    REQUIRE(wait_until(
+        [&] {
+          const std::string m = nozzle.get("/metrics");
+          spooled = NozzleProcess::metric(m, "drain_spool_frames{drain=\"" + drain + "\"}");
+          return NozzleProcess::metric(m, "drain_messages_produced_total{drain=\"" + drain + "\"}") == kTotal &&
+                 NozzleProcess::metric(m, "drain_queue_frames{drain=\"" + drain + "\"}") == 0;
+        },
+        60s));
     nozzle.process->kill_now();
   }
   sim.stop();
@@ -263,30 +292,35 @@ TEST_CASE("spool end to end: /health stays ok while a down drain spools with roo
   const std::uint16_t port = free_port(Protocol::Tcp);
   const std::string drain = "syslog://127.0.0.1:" + std::to_string(port);
   auto args = sim_args(sim);
-  args.insert(args.end(), {"--events", "LogMessage", "--drain", drain, "--spool-dir", (dir / "spool").string(),
-                           "--spool-max-bytes", "4MiB", "--health-drain-down", "1s", "--subscription-id", "spool-health"});
+  args.insert(args.end(),
+              {"--events", "LogMessage", "--drain", drain, "--spool-dir", (dir / "spool").string(), "--spool-max-bytes",
+               "4MiB", "--health-drain-down", "1s", "--subscription-id", "spool-health"});
   NozzleProcess nozzle(dir, args);
   // Down for longer than --health-drain-down, the spool still under 80 %: not a reason to restart.
   std::string health;
-  REQUIRE(wait_until([&] {
-    health = nozzle.get("/health");
-    const auto at = health.find("\"down_ms\":");
-    return at != std::string::npos && std::atol(health.c_str() + at + 10) > 2000;
-  }, 30s));
+  REQUIRE(wait_until(
+      [&] {
+        health = nozzle.get("/health");
+        const auto at = health.find("\"down_ms\":");
+        return at != std::string::npos && std::atol(health.c_str() + at + 10) > 2000;
+      },
+      30s));
   INFO(health);
   const double spool_bytes = spool_metric(nozzle, "drain_spool_bytes", drain);
   if (spool_bytes < 0.8 * 4 * 1024 * 1024) CHECK(health.find("\"status\":\"ok\"") != std::string::npos);
   // Past 80 % of the spool: degraded, still not unhealthy.
-  CHECK(wait_until([&] {
-    health = nozzle.get("/health");
-    return health.find("\"status\":\"degraded\"") != std::string::npos;
-  }, 60s));
+  CHECK(wait_until(
+      [&] {
+        health = nozzle.get("/health");
+        return health.find("\"status\":\"degraded\"") != std::string::npos;
+      },
+      60s));
   CHECK(health.find("\"degraded\":true") != std::string::npos);
   // And the spool stayed in its bound, dropping the oldest, counted.
-  CHECK(wait_until([&] { return spool_metric(nozzle, "drain_dropped_total", drain + "\",reason=\"spool_full") > 0; }, 60s));
+  CHECK(wait_until([&] { return spool_metric(nozzle, "drain_dropped_total", drain + "\",reason=\"spool_full") > 0; },
+                   60s));
   CHECK(spool_metric(nozzle, "drain_spool_bytes", drain) <= 4 * 1024 * 1024);
   ::kill(nozzle.process->pid(), SIGTERM);
   CHECK(nozzle.process->wait_exit(20s));
   sim.stop();
 }
-
