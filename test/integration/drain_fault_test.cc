@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <thread>
 
 #include "support/certs.h"
@@ -119,8 +121,8 @@ TEST_CASE("a receiver whose certificate does not verify is refused with a clear 
   SUBCASE("certificate from a CA the drain does not trust") {
     SyslogSink sink({.tcp = false, .tls = true});
     DrainPool pool;
-    Drain& d = pool.add(drain("syslog-tls://127.0.0.1:" + std::to_string(sink.tls_port()) +
-                              "?ca=" + test_certs().other_ca.string()));
+    Drain& d = pool.add(
+        drain("syslog-tls://127.0.0.1:" + std::to_string(sink.tls_port()) + "?ca=" + test_certs().other_ca.string()));
     pool.start();
     REQUIRE(d.push(message(1)));
     auto& c = d.counters();
@@ -295,4 +297,47 @@ TEST_CASE("UDP: one datagram per message, sends refused by the kernel are counte
   // Port unreachable comes back as ICMP and fails the next send on the connected socket.
   CHECK(nobody.counters().dropped_write_failed.get() > 0);
   CHECK(nobody.counters().last_error().find("send failed") != std::string::npos);
+}
+
+// --drain-thread shared at the pool's level (DrainPool::hand_over_thread()): the pool's thread
+// stops, another runs the io_context and pushes from inside its handlers (as a firehose
+// connection does: written at once), a third thread pushes and wakes it, and after that thread
+// stops, stop() flushes what is still queued on the calling thread. In the TSan build too.
+TEST_CASE(
+    "a pool handed over to another thread: its own pushes, a third thread's and those queued at stop all arrive") {
+  for (const bool tls : {false, true}) {
+    INFO((tls ? "TLS" : "TCP"));
+    SyslogSink sink({.tcp = true, .tls = true});
+    DrainPool pool;
+    Drain& d = pool.add(
+        drain(tls ? tls_url(sink.tls_port(), "localhost") : "syslog://127.0.0.1:" + std::to_string(sink.tcp_port())));
+    pool.start();
+    boost::asio::io_context& ioc = pool.hand_over_thread();
+    constexpr int kOwn = 500, kOther = 500, kAtStop = 200;
+    std::atomic<bool> done{false};
+    std::atomic<int> refused{0};
+    std::thread runner([&] {
+      boost::asio::post(ioc, [&] {
+        for (int i = 0; i < kOwn; ++i) refused += d.push(message(i)) ? 0 : 1;
+      });
+      while (!done.load()) ioc.run_one_for(std::chrono::milliseconds(20));
+    });
+    std::thread other([&] {
+      for (int i = 0; i < kOther; ++i) refused += d.push(message(kOwn + i)) ? 0 : 1;
+    });
+    other.join();
+    CHECK(sink.wait_frames(kOwn + kOther, 20s));
+    done = true;
+    runner.join();
+    // Nobody runs the io_context now: these wait in the queue until stop() runs it here.
+    for (int i = 0; i < kAtStop; ++i) refused += d.push(message(kOwn + kOther + i)) ? 0 : 1;
+    pool.stop(std::chrono::steady_clock::now() + 10s);
+    CHECK(refused.load() == 0);
+    auto& c = d.counters();
+    CHECK(c.produced.get() == kOwn + kOther + kAtStop);
+    CHECK(c.sent_frames.get() == kOwn + kOther + kAtStop);
+    check_accounting(c);
+    CHECK(sink.wait_frames(kOwn + kOther + kAtStop, 10s));
+    CHECK(sink.status().invalid == 0);
+  }
 }
