@@ -12,6 +12,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <future>
 #include <thread>
 
 #include "support/certs.h"
@@ -301,7 +302,7 @@ TEST_CASE("UDP: one datagram per message, sends refused by the kernel are counte
 
 // --drain-thread shared at the pool's level (DrainPool::hand_over_thread()): the pool's thread
 // stops, another runs the io_context and pushes from inside its handlers (as a firehose
-// connection does: written at once), a third thread pushes and wakes it, and after that thread
+// connection does: written before push() returns), a third thread pushes and wakes it, and after that thread
 // stops, stop() flushes what is still queued on the calling thread. In the TSan build too.
 TEST_CASE(
     "a pool handed over to another thread: its own pushes, a third thread's and those queued at stop all arrive") {
@@ -313,31 +314,42 @@ TEST_CASE(
         drain(tls ? tls_url(sink.tls_port(), "localhost") : "syslog://127.0.0.1:" + std::to_string(sink.tcp_port())));
     pool.start();
     boost::asio::io_context& ioc = pool.hand_over_thread();
-    constexpr int kOwn = 500, kOther = 500, kAtStop = 200;
+    constexpr int kProbe = 1, kOwn = 500, kOther = 500, kAtStop = 200;
+    constexpr int kTotal = kProbe + kOwn + kOther + kAtStop;
+    auto& c = d.counters();
     std::atomic<bool> done{false};
     std::atomic<int> refused{0};
     std::thread runner([&] {
-      boost::asio::post(ioc, [&] {
-        for (int i = 0; i < kOwn; ++i) refused += d.push(message(i)) ? 0 : 1;
-      });
       while (!done.load()) ioc.run_one_for(std::chrono::milliseconds(20));
     });
+    REQUIRE(wait_until([&] { return c.connected.get() == 1; }, 10s));
+    // A push on the running thread writes before it returns: the receiver has the frame while
+    // the handler still runs. Had it only woken the writer, the write would wait for this
+    // handler to end (the runner is the io_context's only thread), and the wait would fail.
+    std::promise<bool> probe;
+    boost::asio::post(ioc, [&] {
+      refused += d.push(message(0)) ? 0 : 1;
+      probe.set_value(wait_until([&] { return sink.frames() >= kProbe; }, 10s));
+    });
+    CHECK(probe.get_future().get());
+    boost::asio::post(ioc, [&] {
+      for (int i = 0; i < kOwn; ++i) refused += d.push(message(kProbe + i)) ? 0 : 1;
+    });
     std::thread other([&] {
-      for (int i = 0; i < kOther; ++i) refused += d.push(message(kOwn + i)) ? 0 : 1;
+      for (int i = 0; i < kOther; ++i) refused += d.push(message(kProbe + kOwn + i)) ? 0 : 1;
     });
     other.join();
-    CHECK(sink.wait_frames(kOwn + kOther, 20s));
+    CHECK(sink.wait_frames(kProbe + kOwn + kOther, 20s));
     done = true;
     runner.join();
     // Nobody runs the io_context now: these wait in the queue until stop() runs it here.
-    for (int i = 0; i < kAtStop; ++i) refused += d.push(message(kOwn + kOther + i)) ? 0 : 1;
+    for (int i = 0; i < kAtStop; ++i) refused += d.push(message(kProbe + kOwn + kOther + i)) ? 0 : 1;
     pool.stop(std::chrono::steady_clock::now() + 10s);
     CHECK(refused.load() == 0);
-    auto& c = d.counters();
-    CHECK(c.produced.get() == kOwn + kOther + kAtStop);
-    CHECK(c.sent_frames.get() == kOwn + kOther + kAtStop);
+    CHECK(c.produced.get() == kTotal);
+    CHECK(c.sent_frames.get() == kTotal);
     check_accounting(c);
-    CHECK(sink.wait_frames(kOwn + kOther + kAtStop, 10s));
+    CHECK(sink.wait_frames(kTotal, 10s));
     CHECK(sink.status().invalid == 0);
   }
 }

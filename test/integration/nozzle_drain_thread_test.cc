@@ -1,19 +1,17 @@
 // --drain-thread shared: the firehose connection's thread writes to the drains itself (the drain
 // pool hands its io_context over, DrainPool::hand_over_thread()). The binary against cf-sim and
 // syslog-sink over TLS, v1 and v2: every envelope arrives once and in order, the pool's own
-// thread is gone, and a SIGTERM with the drain down still delivers what is queued once the
-// receiver is back (the stop runs the drains on the main thread). What it saves in CPU is
-// measured in bench/ (bench/RESULTS.md, "Low rates"), not here.
+// thread is gone; `auto` picks the mode its rule says. (A SIGTERM with the drain down, which
+// in shared mode runs the drains on the main thread, is nozzle_e2e_test.cc's, for both modes.)
+// What it saves in CPU is measured in bench/ (bench/RESULTS.md, "Third pass"), not here.
 #include <doctest/doctest.h>
 
-#include <csignal>
 #include <filesystem>
-#include <map>
 
 #include "simulator.h"
 #include "support/certs.h"
 #include "support/nozzle_process.h"
-#include "support/ports.h"
+#include "support/sequence.h"
 #include "support/sink.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -70,20 +68,10 @@ Run deliver(const std::string& firehose, const std::string& mode) {
   const std::string metrics = nozzle.get("/metrics");
   r.produced = NozzleProcess::metric(metrics, "drain_messages_produced_total{drain=\"" + name + "\"}");
   r.sent = NozzleProcess::metric(metrics, "drain_sent_frames_total{drain=\"" + name + "\"}");
-  std::map<long, int> seen;
-  long last = -1;
-  for (const std::string& m : sink.raw_messages()) {
-    const std::size_t at = m.find("seq=");
-    if (at == std::string::npos) continue;
-    const long s = std::atol(m.c_str() + at + 4);
-    if (seen[s]++ == 0) {
-      r.in_order = r.in_order && s > last;
-      last = s;
-    } else {
-      ++r.duplicates;
-    }
-  }
-  r.unique = seen.size();
+  const SequenceOrder order = sequence_order(sink.raw_messages());
+  r.unique = order.unique;
+  r.duplicates = order.duplicates;
+  r.in_order = order.in_order;
   r.exit_code = nozzle.process->stop(15s);
   r.logged_mode = nozzle.process->stderr_text().find("\"drain_thread\":\"" + mode + "\"") != std::string::npos;
   INFO(nozzle.process->describe());
@@ -114,38 +102,6 @@ TEST_CASE("drain thread shared: v1 and v2 over TLS, every envelope once and in o
     MESSAGE(firehose << ": threads shared " << shared.threads << ", own " << own.threads);
     CHECK(shared.threads < own.threads);
   }
-}
-
-TEST_CASE("drain thread shared: SIGTERM while frames are queued for a drain that is down: delivered before exit") {
-  constexpr std::uint64_t kQueued = 1500;
-  cfsim::Simulator sim(options(kQueued));
-  sim.start();
-  TempDir dir("nozzle-drain-thread-stop");
-  const std::uint16_t port = free_port(Protocol::Tcp);
-  const std::string drain = "syslog://127.0.0.1:" + std::to_string(port);
-  auto args = sim_args(sim);
-  args.insert(args.end(),
-              {"--events", "LogMessage", "--drain-thread", "shared", "--drain", drain, "--shutdown-timeout", "20s"});
-  NozzleProcess nozzle(dir, args);
-  std::string metrics;
-  const bool queued = wait_until(
-      [&] {
-        metrics = nozzle.get("/metrics");
-        return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"" + drain + "\"}") == kQueued;
-      },
-      30s);
-  INFO(metrics);
-  INFO(nozzle.process->describe());
-  REQUIRE(queued);
-
-  ::kill(nozzle.process->pid(), SIGTERM);
-  CHECK(wait_until([&] { return nozzle.process->stderr_text().find("signal received") != std::string::npos; }, 10s));
-  SyslogSink sink({.tcp = true, .port = port});  // the receiver comes back during the shutdown
-  CHECK(nozzle.process->wait_exit(25s));
-  CHECK(nozzle.process->exit_code() == 0);
-  CHECK(sink.wait_frames(kQueued, 5s));
-  CHECK(sink.status().invalid == 0);
-  sim.stop();
 }
 
 TEST_CASE("drain thread auto: shared with one connection and no spool, own with a spool or with two connections") {

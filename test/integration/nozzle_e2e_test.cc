@@ -32,7 +32,7 @@ cfsim::SimulatorOptions sim_options(std::uint64_t total) {
   o.foundation.apps = 40;
   o.workload.total = total;
   o.workload.mix = {40, 15, 10, 10, 15, 10, 0};  // all six v1 types
-  o.workload.tagged_share = 0.5;                  // half the app envelopes need Cloud Controller
+  o.workload.tagged_share = 0.5;                 // half the app envelopes need Cloud Controller
   o.workload.seed = 11;
   return o;
 }
@@ -59,11 +59,11 @@ void run_end_to_end(const std::string& firehose) {
   Rsyslog rsyslog({.tls = true, .tcp = false});
   TempDir dir("nozzle-e2e");
   auto args = sim_args(sim);
-  args.insert(args.end(), {"--firehose", firehose, "--subscription-id", "e2e-" + firehose, "--events",
-                           "LogMessage,ValueMetric,CounterEvent,ContainerMetric,HttpStartStop,Error", "--drain",
-                           "syslog-tls://localhost:" + std::to_string(rsyslog.tls_port()) + "?ca=" +
-                               test_certs().ca.string(),
-                           "--bosh-director", "bosh-e2e"});
+  args.insert(args.end(),
+              {"--firehose", firehose, "--subscription-id", "e2e-" + firehose, "--events",
+               "LogMessage,ValueMetric,CounterEvent,ContainerMetric,HttpStartStop,Error", "--drain",
+               "syslog-tls://localhost:" + std::to_string(rsyslog.tls_port()) + "?ca=" + test_certs().ca.string(),
+               "--bosh-director", "bosh-e2e"});
   NozzleProcess nozzle(dir, args);
   const bool all = rsyslog.wait_messages(kTotal, 60s);
   INFO(nozzle.process->describe());
@@ -71,14 +71,17 @@ void run_end_to_end(const std::string& firehose) {
 
   // Wait until the nozzle's own accounting is quiescent, then check it adds up exactly.
   std::string metrics;
-  CHECK(wait_until([&] {
-    metrics = nozzle.get("/metrics");
-    return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"syslog-tls://localhost:" +
-                                              std::to_string(rsyslog.tls_port()) + "\"}") == 0 &&
-           NozzleProcess::metric(metrics, "envelopes_formatted_total") == kTotal;
-  }, 10s));
+  CHECK(wait_until(
+      [&] {
+        metrics = nozzle.get("/metrics");
+        return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"syslog-tls://localhost:" +
+                                                  std::to_string(rsyslog.tls_port()) + "\"}") == 0 &&
+               NozzleProcess::metric(metrics, "envelopes_formatted_total") == kTotal;
+      },
+      10s));
   double received = 0;
-  for (const char* t : {"LogMessage", "ValueMetric", "CounterEvent", "ContainerMetric", "HttpStartStop", "Error", "Event"}) {
+  for (const char* t :
+       {"LogMessage", "ValueMetric", "CounterEvent", "ContainerMetric", "HttpStartStop", "Error", "Event"}) {
     received += NozzleProcess::metric(metrics, std::string("envelopes_received_total{type=\"") + t + "\"}");
   }
   const double filtered = NozzleProcess::metric(metrics, "envelopes_filtered_total{reason=\"event_type\"}") +
@@ -112,10 +115,10 @@ void run_end_to_end(const std::string& firehose) {
   stats.Parse(stats_text.c_str());
   INFO(stats_text);
   REQUIRE_FALSE(stats.HasParseError());
-  for (const char* key : {"consume", "consume_per_sec", "consume_fail", "consume_http_start_stop", "consume_value_metric",
-                          "consume_counter_event", "consume_log_message", "consume_error", "consume_container_metric",
-                          "consume_unknown", "ignored", "forwarded", "publish", "publish_per_sec", "publish_fail",
-                          "slow_consumer_alert", "subinupt_buffer", "instance_id"}) {
+  for (const char* key : {"consume", "consume_per_sec", "consume_fail", "consume_http_start_stop",
+                          "consume_value_metric", "consume_counter_event", "consume_log_message", "consume_error",
+                          "consume_container_metric", "consume_unknown", "ignored", "forwarded", "publish",
+                          "publish_per_sec", "publish_fail", "slow_consumer_alert", "subinupt_buffer", "instance_id"}) {
     CHECK_MESSAGE(stats.HasMember(key), key);
   }
   CHECK(stats["consume"].GetInt64() == static_cast<std::int64_t>(kTotal));
@@ -196,37 +199,47 @@ TEST_CASE("a firehose-to-syslog manifest's env set runs the nozzle with no other
   sim.stop();
 }
 
-TEST_CASE("SIGTERM while frames are queued for a drain that is down: delivered before exit") {
-  constexpr std::uint64_t kTotal = 1500;
-  cfsim::Simulator sim(sim_options(kTotal));
-  sim.start();
-  TempDir dir("nozzle-sigterm");
-  const std::uint16_t port = free_port(Protocol::Tcp);
-  auto args = sim_args(sim);
-  args.insert(args.end(), {"--events", "LogMessage,ValueMetric,CounterEvent,ContainerMetric,HttpStartStop,Error",
-                           "--drain", "syslog://127.0.0.1:" + std::to_string(port), "--shutdown-timeout", "20s"});
-  NozzleProcess nozzle(dir, args);
-  // Everything is formatted and queued: the drain has nowhere to go yet.
-  std::string metrics;
-  const bool queued = wait_until([&] {
-    metrics = nozzle.get("/metrics");
-    return NozzleProcess::metric(metrics, "drain_queue_frames{drain=\"syslog://127.0.0.1:" + std::to_string(port) +
-                                              "\"}") == kTotal;
-  }, 30s);
-  INFO(metrics);
-  INFO(nozzle.process->describe());
-  REQUIRE(queued);
-  // /health says the drain is down but not yet for long: still healthy.
-  CHECK(nozzle.get("/health").find("\"connected\":false") != std::string::npos);
+// In both --drain-thread modes: with shared, the stop runs the drains on the main thread
+// (DrainPool::stop after the connection's thread has ended).
+TEST_CASE("SIGTERM while frames are queued for a drain that is down: delivered before exit, with each drain thread") {
+  for (const std::string mode : {"own", "shared"}) {
+    CAPTURE(mode);
+    constexpr std::uint64_t kTotal = 1500;
+    cfsim::Simulator sim(sim_options(kTotal));
+    sim.start();
+    TempDir dir("nozzle-sigterm");
+    const std::uint16_t port = free_port(Protocol::Tcp);
+    auto args = sim_args(sim);
+    args.insert(args.end(),
+                {"--events", "LogMessage,ValueMetric,CounterEvent,ContainerMetric,HttpStartStop,Error", "--drain",
+                 "syslog://127.0.0.1:" + std::to_string(port), "--shutdown-timeout", "20s", "--drain-thread", mode});
+    NozzleProcess nozzle(dir, args);
+    // Everything is formatted and queued: the drain has nowhere to go yet.
+    std::string metrics;
+    const bool queued = wait_until(
+        [&] {
+          metrics = nozzle.get("/metrics");
+          return NozzleProcess::metric(
+                     metrics, "drain_queue_frames{drain=\"syslog://127.0.0.1:" + std::to_string(port) + "\"}") ==
+                 kTotal;
+        },
+        30s);
+    INFO(metrics);
+    INFO(nozzle.process->describe());
+    REQUIRE(queued);
+    // /health says the drain is down but not yet for long: still healthy.
+    CHECK(nozzle.get("/health").find("\"connected\":false") != std::string::npos);
+    CHECK(nozzle.process->stderr_text().find("\"drain_thread\":\"" + mode + "\"") != std::string::npos);
 
-  ::kill(nozzle.process->pid(), SIGTERM);
-  CHECK(wait_until([&] { return nozzle.process->stderr_text().find("signal received") != std::string::npos; }, 10s));
-  SyslogSink sink({.tcp = true, .port = port});  // the receiver comes back during the shutdown
-  CHECK(nozzle.process->wait_exit(25s));
-  CHECK(nozzle.process->exit_code() == 0);
-  CHECK(sink.wait_frames(kTotal, 5s));
-  CHECK(sink.status().invalid == 0);
-  sim.stop();
+    ::kill(nozzle.process->pid(), SIGTERM);
+    CHECK(wait_until([&] { return nozzle.process->stderr_text().find("signal received") != std::string::npos; }, 10s));
+    SyslogSink sink({.tcp = true, .port = port});  // the receiver comes back during the shutdown
+    CHECK(nozzle.process->wait_exit(25s));
+    CHECK(nozzle.process->exit_code() == 0);
+    CHECK(sink.wait_frames(kTotal, 5s));
+    CHECK(sink.status().invalid == 0);
+    sim.stop();
+  }
 }
 
 TEST_CASE("bad configuration exits 2 and lists every problem with its flag and env var") {
@@ -249,16 +262,33 @@ TEST_CASE("--help explains every option with its env var and default, --check-co
   TempDir dir("nozzle-help");
   const RunResult help = run({NOZZLE_SYSLOG_NOZZLE, "--help"}, dir.path());
   CHECK(help.exit_code == 0);
-  for (const char* env : {"API_ENDPOINT", "FIREHOSE_CLIENT_ID", "FIREHOSE_CLIENT_SECRET", "FIREHOSE_SUBSCRIPTION_ID",
-                          "SYSLOG_ENDPOINT", "SYSLOG_PROTOCOL", "CERT_PEM", "SKIP_SSL_VALIDATION", "EVENTS",
-                          "LOGS_BUFFER_SIZE", "ENABLE_STATS_SERVER", "BOLTDB_PATH", "CF_PULL_TIME", "CF_RPS",
-                          "EXTRA_FIELDS", "ORGS", "IGNORE_MISSING_APPS", "DOPPLER_ENDPOINT", "DEBUG", "DRAINS",
-                          "FIREHOSE_API", "CF_CA_CERT"}) {
+  for (const char* env : {"API_ENDPOINT",
+                          "FIREHOSE_CLIENT_ID",
+                          "FIREHOSE_CLIENT_SECRET",
+                          "FIREHOSE_SUBSCRIPTION_ID",
+                          "SYSLOG_ENDPOINT",
+                          "SYSLOG_PROTOCOL",
+                          "CERT_PEM",
+                          "SKIP_SSL_VALIDATION",
+                          "EVENTS",
+                          "LOGS_BUFFER_SIZE",
+                          "ENABLE_STATS_SERVER",
+                          "BOLTDB_PATH",
+                          "CF_PULL_TIME",
+                          "CF_RPS",
+                          "EXTRA_FIELDS",
+                          "ORGS",
+                          "IGNORE_MISSING_APPS",
+                          "DOPPLER_ENDPOINT",
+                          "DEBUG",
+                          "DRAINS",
+                          "FIREHOSE_API",
+                          "CF_CA_CERT"}) {
     CHECK_MESSAGE(help.output.find(env) != std::string::npos, env);
   }
   CHECK(help.output.find("=60s") != std::string::npos);  // defaults are shown
-  const RunResult ok = run({NOZZLE_SYSLOG_NOZZLE, "--check-config", "--api-endpoint", "https://api.sys",
-                            "--client-id", "n", "--client-secret", "s", "--drain", "syslog-udp://127.0.0.1:514"},
+  const RunResult ok = run({NOZZLE_SYSLOG_NOZZLE, "--check-config", "--api-endpoint", "https://api.sys", "--client-id",
+                            "n", "--client-secret", "s", "--drain", "syslog-udp://127.0.0.1:514"},
                            dir.path());
   INFO(ok.output);
   CHECK(ok.exit_code == 0);

@@ -4,10 +4,9 @@
 // v2. What it saves in CPU is measured in bench/ (bench/RESULTS.md, "Low rates"), not here.
 #include <doctest/doctest.h>
 
-#include <map>
-
 #include "simulator.h"
 #include "support/nozzle_process.h"
+#include "support/sequence.h"
 #include "support/sink.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -46,20 +45,10 @@ Run trickle(const std::string& firehose, const std::string& gather) {
   Run r;
   r.all = sink.wait_frames(kTotal, 60s);
   r.gathers = NozzleProcess::metric(nozzle.get("/metrics"), "firehose_read_gathers_total");
-  std::map<long, int> seen;
-  long last = -1;
-  for (const std::string& m : sink.raw_messages()) {
-    const std::size_t at = m.find("seq=");
-    if (at == std::string::npos) continue;
-    const long s = std::atol(m.c_str() + at + 4);
-    if (seen[s]++ == 0) {
-      r.in_order = r.in_order && s > last;
-      last = s;
-    } else {
-      ++r.duplicates;
-    }
-  }
-  r.unique = seen.size();
+  const SequenceOrder order = sequence_order(sink.raw_messages());
+  r.unique = order.unique;
+  r.duplicates = order.duplicates;
+  r.in_order = order.in_order;
   sim.stop();
   return r;
 }
