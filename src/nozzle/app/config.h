@@ -31,7 +31,7 @@ struct Config {
   std::string ca_cert;                       // --ca-cert CF_CA_CERT
   EventSet events;                           // --events EVENTS (default LogMessage)
   std::chrono::milliseconds keep_alive{25000};        // --fh-keep-alive FH_KEEP_ALIVE
-  std::chrono::milliseconds read_gather{2};           // --firehose-read-gather FIREHOSE_READ_GATHER
+  std::chrono::milliseconds read_gather{5};           // --firehose-read-gather FIREHOSE_READ_GATHER
   // --drain-thread DRAIN_THREAD: which thread writes to the drains. own: the drain pool's;
   // shared: the first firehose connection's (DrainPool::hand_over_thread()); auto: shared
   // when there is one connection and no drain has a spool.

@@ -16,7 +16,7 @@ struct RawOptions {
   std::string connections = "1";
   std::string events = "LogMessage";
   std::string keep_alive = "25s";
-  std::string read_gather = "2ms";
+  std::string read_gather = "5ms";
   std::string drain_thread = "own";
   std::string min_retry_delay = "500ms";
   std::string max_retry_delay = "1m";

@@ -6,10 +6,12 @@
 // `window` after each hand-over and then reads everything that came meanwhile: one wake-up per
 // window instead of one per envelope, and an envelope waits at most `window` longer.
 //
-// A stream trickles when a small batch (under kSmallBatch bytes) ends less than `window` (and
-// more than kSameBurst) after the one before. It stops trickling when a wait brought nothing (the read after it had to
-// wait for data) or a batch is large (full load: reads are big and nothing is gained). Streams that come in bursts
-// further apart than `window` (or are idle) are never held back.
+// A stream trickles when a small batch (under kSmallBatch bytes) ends less than half `window`
+// (and more than kSameBurst) after the one before: a wait then gathers at least two batches.
+// It stops trickling when a wait brought nothing (the read after it had to wait for data) or a
+// batch is large (full load: reads are big and nothing is gained). Streams that come in bursts
+// further apart than half `window` (or are idle) are never held back: a wait would hold a whole
+// burst back for about one interval and gather nothing more.
 //
 // Pure: the caller passes the time and does the waiting. One per connection, its thread only.
 #pragma once
@@ -46,7 +48,7 @@ class ReadGather {
   // wait before the next read; zero: read at once.
   [[nodiscard]] Clock::duration on_batch_end(Clock::time_point now) {
     const bool small = batch_bytes_ < kSmallBatch;
-    const bool soon = any_batch_ && now - last_batch_end_ >= kSameBurst && now - last_batch_end_ < window_;
+    const bool soon = any_batch_ && now - last_batch_end_ >= kSameBurst && now - last_batch_end_ < window_ / 2;
     any_batch_ = true;
     last_batch_end_ = now;
     batch_bytes_ = 0;

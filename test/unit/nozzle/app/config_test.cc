@@ -107,6 +107,8 @@ TEST_CASE("defaults follow firehose-to-syslog") {
   CHECK(c.enrich_hold_bytes == 32u << 20);
   CHECK_FALSE(c.drop_missing_apps);
   CHECK(c.shutdown_timeout == 10s);
+  // The nozzle's own (firehose-to-syslog reads every message): a trickle is read every 5 ms.
+  CHECK(c.read_gather == 5ms);
   // The HTTP server answers /health on loopback only; /metrics and /stats/app are off.
   CHECK(c.stats_address == "127.0.0.1:8080");
   CHECK_FALSE(c.enable_stats_server);

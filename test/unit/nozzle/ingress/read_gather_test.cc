@@ -28,6 +28,22 @@ TEST_CASE("read gather: bursts further apart than the window are never held back
   }
 }
 
+TEST_CASE("read gather: bursts as far apart as the window, or more than half of it, are not held back") {
+  // The default window and cf-sim's grain: bursts 5 ms apart, with the jitter of a real clock.
+  ReadGather g(5ms);
+  Clock::time_point t{};
+  for (int i = 0; i < 100; ++i) {
+    t += i % 2 == 0 ? 4900us : 5100us;
+    CHECK(batch(g, t, 4000) == kZero);
+  }
+  for (int i = 0; i < 20; ++i) {
+    t += 2600us;  // just over half the window: a wait would gather no second batch
+    CHECK(batch(g, t, 400) == kZero);
+  }
+  t += 2400us;  // under half: a trickle
+  CHECK(batch(g, t, 400) == 5ms);
+}
+
 TEST_CASE("read gather: a trickle waits the window after each hand-over while waits bring data") {
   ReadGather g(2ms);
   Clock::time_point t{};
