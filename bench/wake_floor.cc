@@ -18,17 +18,17 @@
 // record each way (the certificate is made in memory at start; the bench's ends do not verify
 // each other, which costs nothing after the handshake). CPU is each thread's own (CLOCK_THREAD_CPUTIME_ID) over
 // the window, after one second of warm-up. Nothing here asserts on time; it prints what it measured.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <fcntl.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -243,8 +243,9 @@ int main(int argc, char** argv) {
     } else if (a == "--pin" && v) {
       o.pin = std::atoi(v), ++i;
     } else {
-      std::fprintf(stderr,
-                   "usage: bench_wake_floor [--interval-us N] [--bytes N] [--seconds S] [--pin CPU] [--no-relay] [--tls]\n");
+      std::fprintf(
+          stderr,
+          "usage: bench_wake_floor [--interval-us N] [--bytes N] [--seconds S] [--pin CPU] [--no-relay] [--tls]\n");
       return 2;
     }
   }
@@ -341,11 +342,12 @@ int main(int argc, char** argv) {
     return f.wakes > 0 ? f.cpu_s / static_cast<double>(f.wakes) * 1e6 : 0.0;
   };
   std::printf(
-      "{\"interval_us\": %ld, \"bytes\": %zu, \"tls\": %s, \"pin\": %d, \"relay\": %s, \"seconds\": %.2f, \"bursts\": %ld, "
+      "{\"interval_us\": %ld, \"bytes\": %zu, \"tls\": %s, \"pin\": %d, \"relay\": %s, \"seconds\": %.2f, \"bursts\": "
+      "%ld, "
       "\"reader_wakes\": %ld, \"reader_us_per_wake\": %.2f, \"relay_wakes\": %ld, \"relay_us_per_wake\": %.2f, "
       "\"both_us_per_burst\": %.2f}\n",
-      o.interval_us, o.bytes, o.tls ? "true" : "false", o.pin, o.relay ? "true" : "false", closed - opened, sent, reader_fig.wakes,
-      per_wake(reader_fig), relay_fig.wakes, per_wake(relay_fig),
+      o.interval_us, o.bytes, o.tls ? "true" : "false", o.pin, o.relay ? "true" : "false", closed - opened, sent,
+      reader_fig.wakes, per_wake(reader_fig), relay_fig.wakes, per_wake(relay_fig),
       (reader_fig.cpu_s + relay_fig.cpu_s) / static_cast<double>(sent > 0 ? sent : 1) * 1e6);
   return 0;
 }
