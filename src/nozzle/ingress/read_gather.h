@@ -8,6 +8,7 @@
 //
 // A stream trickles when a small batch (under kSmallBatch bytes) ends less than half `window`
 // (and more than kSameBurst) after the one before: a wait then gathers at least two batches.
+// And only while what a wait would gather at that batch's rate stays under kSmallBatch.
 // It stops trickling when a wait brought nothing (the read after it had to wait for data) or a
 // batch is large (full load: reads are big and nothing is gained). Streams that come in bursts
 // further apart than half `window` (or are idle) are never held back: a wait would hold a whole
@@ -48,7 +49,12 @@ class ReadGather {
   // wait before the next read; zero: read at once.
   [[nodiscard]] Clock::duration on_batch_end(Clock::time_point now) {
     const bool small = batch_bytes_ < kSmallBatch;
-    const bool soon = any_batch_ && now - last_batch_end_ >= kSameBurst && now - last_batch_end_ < window_ / 2;
+    const Clock::duration gap = now - last_batch_end_;
+    // What a wait would gather at this batch's rate stays a small batch: a fast stream of small
+    // batches (a reader that keeps up with a stream at full load) gains nothing from waiting.
+    const bool slow = static_cast<double>(batch_bytes_) * static_cast<double>(window_.count()) <
+                      static_cast<double>(kSmallBatch) * static_cast<double>(gap.count());
+    const bool soon = any_batch_ && gap >= kSameBurst && gap < window_ / 2 && slow;
     any_batch_ = true;
     last_batch_end_ = now;
     batch_bytes_ = 0;

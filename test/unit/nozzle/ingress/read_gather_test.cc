@@ -44,6 +44,18 @@ TEST_CASE("read gather: bursts as far apart as the window, or more than half of 
   CHECK(batch(g, t, 400) == 5ms);
 }
 
+TEST_CASE("read gather: small batches that come fast enough to fill a large one in the window are not held back") {
+  ReadGather g(5ms);
+  Clock::time_point t{};
+  (void)batch(g, t);
+  for (int i = 0; i < 50; ++i) {
+    t += 300us;
+    CHECK(batch(g, t, 8000) == kZero);  // 8 KB in 0.3 ms: a wait of 5 ms would gather ~133 KB
+  }
+  t += 300us;
+  CHECK(batch(g, t, 3000) == 5ms);  // 3 KB in 0.3 ms: ~50 KB in 5 ms, still small
+}
+
 TEST_CASE("read gather: a trickle waits the window after each hand-over while waits bring data") {
   ReadGather g(2ms);
   Clock::time_point t{};
