@@ -8,7 +8,7 @@
 //
 // A stream trickles when a small batch (under kSmallBatch bytes) ends less than half `window`
 // (and more than kSameBurst) after the one before: a wait then gathers at least two batches.
-// And only while what a wait would gather at that batch's rate stays under kSmallBatch.
+// A wait lasts `window`, or less when the batch's pace would fill kSmallBatch sooner.
 // It stops trickling when a wait brought nothing (the read after it had to wait for data) or a
 // batch is large (full load: reads are big and nothing is gained). Streams that come in bursts
 // further apart than half `window` (or are idle) are never held back: a wait would hold a whole
@@ -17,6 +17,7 @@
 // Pure: the caller passes the time and does the waiting. One per connection, its thread only.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -50,11 +51,14 @@ class ReadGather {
   [[nodiscard]] Clock::duration on_batch_end(Clock::time_point now) {
     const bool small = batch_bytes_ < kSmallBatch;
     const Clock::duration gap = now - last_batch_end_;
-    // What a wait would gather at this batch's rate stays a small batch: a fast stream of small
-    // batches (a reader that keeps up with a stream at full load) gains nothing from waiting.
-    const bool slow = static_cast<double>(batch_bytes_) * static_cast<double>(window_.count()) <
-                      static_cast<double>(kSmallBatch) * static_cast<double>(gap.count());
-    const bool soon = any_batch_ && gap >= kSameBurst && gap < window_ / 2 && slow;
+    const bool soon = any_batch_ && gap >= kSameBurst && gap < window_ / 2;
+    // At this batch's pace, how long until a wait would have gathered a large batch: a wait is
+    // no longer than that (a fast stream of small batches is not held back a whole window).
+    const Clock::duration fill = batch_bytes_ == 0
+                                     ? window_
+                                     : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
+                                                                               static_cast<double>(kSmallBatch) /
+                                                                               static_cast<double>(batch_bytes_)));
     any_batch_ = true;
     last_batch_end_ = now;
     batch_bytes_ = 0;
@@ -65,7 +69,7 @@ class ReadGather {
     } else {
       gathering_ = soon;
     }
-    return gathering_ ? window_ : Clock::duration::zero();
+    return gathering_ ? std::min(window_, fill) : Clock::duration::zero();
   }
 
   // The wait asked for by on_batch_end() is over.

@@ -44,16 +44,18 @@ TEST_CASE("read gather: bursts as far apart as the window, or more than half of 
   CHECK(batch(g, t, 400) == 5ms);
 }
 
-TEST_CASE("read gather: small batches that come fast enough to fill a large one in the window are not held back") {
+TEST_CASE("read gather: a wait is cut to the time the stream's pace needs to fill a large batch") {
   ReadGather g(5ms);
   Clock::time_point t{};
   (void)batch(g, t);
-  for (int i = 0; i < 50; ++i) {
-    t += 300us;
-    CHECK(batch(g, t, 8000) == kZero);  // 8 KB in 0.3 ms: a wait of 5 ms would gather ~133 KB
-  }
   t += 300us;
-  CHECK(batch(g, t, 3000) == 5ms);  // 3 KB in 0.3 ms: ~50 KB in 5 ms, still small
+  // 8 KiB in 0.3 ms: 64 KiB come in 2.4 ms, so the wait is 2.4 ms, not the window's 5.
+  CHECK(batch(g, t, 8u << 10) == 2400us);
+  t += 2400us;
+  g.waited(t);
+  t += 10us;
+  // The wait's read: 16 KiB since the last batch ended 2.41 ms before: 9.64 ms to fill 64 KiB.
+  CHECK(batch(g, t, 16u << 10) == 5ms);
 }
 
 TEST_CASE("read gather: a trickle waits the window after each hand-over while waits bring data") {
