@@ -8,7 +8,7 @@
 //
 // A stream trickles when a small batch (under kSmallBatch bytes) ends less than half `window`
 // (and more than kSameBurst) after the one before: a wait then gathers at least two batches.
-// A wait lasts `window`, or less when the batch's pace would fill kSmallBatch sooner.
+// A wait lasts `window`, or less when the batch's pace would fill half of kSmallBatch sooner.
 // It stops trickling when a wait brought nothing (the read after it had to wait for data) or a
 // batch is large (full load: reads are big and nothing is gained). Streams that come in bursts
 // further apart than half `window` (or are idle) are never held back: a wait would hold a whole
@@ -52,12 +52,13 @@ class ReadGather {
     const bool small = batch_bytes_ < kSmallBatch;
     const Clock::duration gap = now - last_batch_end_;
     const bool soon = any_batch_ && gap >= kSameBurst && gap < window_ / 2;
-    // At this batch's pace, how long until a wait would have gathered a large batch: a wait is
-    // no longer than that (a fast stream of small batches is not held back a whole window).
+    // At this batch's pace, how long until a wait would have gathered half a large batch: a
+    // wait is no longer than that, so that what it gathers stays small and the gathering goes
+    // on (a fast stream of small batches is not held back a whole window).
     const Clock::duration fill = batch_bytes_ == 0
                                      ? window_
                                      : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
-                                                                               static_cast<double>(kSmallBatch) /
+                                                                               static_cast<double>(kSmallBatch / 2) /
                                                                                static_cast<double>(batch_bytes_)));
     any_batch_ = true;
     last_batch_end_ = now;

@@ -44,18 +44,23 @@ TEST_CASE("read gather: bursts as far apart as the window, or more than half of 
   CHECK(batch(g, t, 400) == 5ms);
 }
 
-TEST_CASE("read gather: a wait is cut to the time the stream's pace needs to fill a large batch") {
+TEST_CASE("read gather: a wait is cut to the time the stream's pace needs to fill half a large batch") {
   ReadGather g(5ms);
   Clock::time_point t{};
   (void)batch(g, t);
   t += 300us;
-  // 8 KiB in 0.3 ms: 64 KiB come in 2.4 ms, so the wait is 2.4 ms, not the window's 5.
-  CHECK(batch(g, t, 8u << 10) == 2400us);
-  t += 2400us;
+  // 8 KiB in 0.3 ms: 32 KiB come in 1.2 ms, so the wait is 1.2 ms, not the window's 5.
+  CHECK(batch(g, t, 8u << 10) == 1200us);
+  t += 1200us;
   g.waited(t);
   t += 10us;
-  // The wait's read: 16 KiB since the last batch ended 2.41 ms before: 9.64 ms to fill 64 KiB.
-  CHECK(batch(g, t, 16u << 10) == 5ms);
+  // The wait's read, 8 KiB, 1.21 ms after the last batch ended: 4.84 ms to 32 KiB.
+  CHECK(batch(g, t, 8u << 10) == 4840us);
+  t += 4840us;
+  g.waited(t);
+  t += 10us;
+  // 2 KiB in 4.85 ms: the window is shorter than the pace's 77.6 ms.
+  CHECK(batch(g, t, 2u << 10) == 5ms);
 }
 
 TEST_CASE("read gather: a trickle waits the window after each hand-over while waits bring data") {
