@@ -8,7 +8,8 @@
 //
 // A stream trickles when a small batch (under kSmallBatch bytes) ends less than half `window`
 // (and more than kSameBurst) after the one before: a wait then gathers at least two batches.
-// A wait lasts `window`, or less when the batch's pace would fill half of kSmallBatch sooner.
+// A wait lasts `window`; a stream fast enough to fill 3/4 of kSmallBatch within it waits that
+// long, and at most kFastStreamWait.
 // It stops trickling when a wait brought nothing (the read after it had to wait for data) or a
 // batch is large (full load: reads are big and nothing is gained). Streams that come in bursts
 // further apart than half `window` (or are idle) are never held back: a wait would hold a whole
@@ -32,6 +33,10 @@ class ReadGather {
   // Batches that end this close together are pieces of one burst (TLS records, TCP segments
   // of one write), not a trickle.
   static constexpr Clock::duration kSameBurst = std::chrono::microseconds(200);
+  // The longest wait of a fast stream (see on_batch_end()). At 50,000 envelopes/s in a trickle,
+  // waits of 2 ms cost less CPU per envelope than both shorter and longer ones
+  // (bench/RESULTS.md, "Fifth pass").
+  static constexpr Clock::duration kFastStreamWait = std::chrono::milliseconds(2);
   // A read that completes this soon after the wait ended found its data already there.
   static constexpr Clock::duration kImmediate = std::chrono::microseconds(300);
 
@@ -52,14 +57,15 @@ class ReadGather {
     const bool small = batch_bytes_ < kSmallBatch;
     const Clock::duration gap = now - last_batch_end_;
     const bool soon = any_batch_ && gap >= kSameBurst && gap < window_ / 2;
-    // At this batch's pace, how long until a wait would have gathered half a large batch: a
-    // wait is no longer than that, so that what it gathers stays small and the gathering goes
-    // on (a fast stream of small batches is not held back a whole window).
-    const Clock::duration fill = batch_bytes_ == 0
-                                     ? window_
-                                     : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
-                                                                               static_cast<double>(kSmallBatch / 2) /
-                                                                               static_cast<double>(batch_bytes_)));
+    // At this batch's pace, how long until a wait would have gathered three quarters of a large
+    // batch. A stream that fills it within the window is a fast one: its waits are at most
+    // kFastStreamWait and that time (what a wait gathers stays small, so the gathering goes on).
+    const Clock::duration fill =
+        batch_bytes_ == 0 ? window_
+                          : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
+                                                                    static_cast<double>(kSmallBatch * 3 / 4) /
+                                                                    static_cast<double>(batch_bytes_)));
+    const Clock::duration wait = fill >= window_ ? window_ : std::min({window_, fill, kFastStreamWait});
     any_batch_ = true;
     last_batch_end_ = now;
     batch_bytes_ = 0;
@@ -70,7 +76,7 @@ class ReadGather {
     } else {
       gathering_ = soon;
     }
-    return gathering_ ? std::min(window_, fill) : Clock::duration::zero();
+    return gathering_ ? wait : Clock::duration::zero();
   }
 
   // The wait asked for by on_batch_end() is over.

@@ -44,23 +44,29 @@ TEST_CASE("read gather: bursts as far apart as the window, or more than half of 
   CHECK(batch(g, t, 400) == 5ms);
 }
 
-TEST_CASE("read gather: a wait is cut to the time the stream's pace needs to fill half a large batch") {
+TEST_CASE("read gather: a fast stream waits until its pace fills 3/4 of a large batch, and at most 2 ms") {
   ReadGather g(5ms);
   Clock::time_point t{};
   (void)batch(g, t);
   t += 300us;
-  // 8 KiB in 0.3 ms: 32 KiB come in 1.2 ms, so the wait is 1.2 ms, not the window's 5.
-  CHECK(batch(g, t, 8u << 10) == 1200us);
-  t += 1200us;
+  // 8 KiB in 0.3 ms: 48 KiB come in 1.8 ms, so the wait is 1.8 ms, not the window's 5.
+  CHECK(batch(g, t, 8u << 10) == 1800us);
+  t += 1800us;
   g.waited(t);
   t += 10us;
-  // The wait's read, 8 KiB, 1.21 ms after the last batch ended: 4.84 ms to 32 KiB.
-  CHECK(batch(g, t, 8u << 10) == 4840us);
-  t += 4840us;
+  // The wait's read, 16 KiB, 1.81 ms after the last batch ended: 48 KiB in 5.43 ms, slow
+  // enough for the whole window.
+  CHECK(batch(g, t, 16u << 10) == 5ms);
+  t += 5ms;
   g.waited(t);
   t += 10us;
-  // 2 KiB in 4.85 ms: the window is shorter than the pace's 77.6 ms.
-  CHECK(batch(g, t, 2u << 10) == 5ms);
+  // 24 KiB in 5.01 ms: 48 KiB in 10.02 ms, the window again.
+  CHECK(batch(g, t, 24u << 10) == 5ms);
+  t += 5ms;
+  g.waited(t);
+  t += 10us;
+  // 60 KiB in 5.01 ms: 48 KiB in 4 ms, a fast stream: 2 ms.
+  CHECK(batch(g, t, 60u << 10) == ReadGather::kFastStreamWait);
 }
 
 TEST_CASE("read gather: a trickle waits the window after each hand-over while waits bring data") {
