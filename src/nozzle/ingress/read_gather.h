@@ -33,6 +33,9 @@ class ReadGather {
   // Batches that end this close together are pieces of one burst (TLS records, TCP segments
   // of one write), not a trickle.
   static constexpr Clock::duration kSameBurst = std::chrono::microseconds(200);
+  // A fast stream's wait lasts until its pace would bring this much: what a wait gathers stays
+  // a small batch, so the gathering goes on.
+  static constexpr std::size_t kFastStreamFill = kSmallBatch / 4 * 3;
   // The longest wait of a fast stream (see on_batch_end()). At 50,000 envelopes/s in a trickle,
   // waits of 2 ms cost less CPU per envelope than both shorter and longer ones
   // (bench/RESULTS.md, "Fifth pass").
@@ -57,14 +60,14 @@ class ReadGather {
     const bool small = batch_bytes_ < kSmallBatch;
     const Clock::duration gap = now - last_batch_end_;
     const bool soon = any_batch_ && gap >= kSameBurst && gap < window_ / 2;
-    // At this batch's pace, how long until a wait would have gathered three quarters of a large
-    // batch. A stream that fills it within the window is a fast one: its waits are at most
-    // kFastStreamWait and that time (what a wait gathers stays small, so the gathering goes on).
-    const Clock::duration fill =
-        batch_bytes_ == 0 ? window_
-                          : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
-                                                                    static_cast<double>(kSmallBatch * 3 / 4) /
-                                                                    static_cast<double>(batch_bytes_)));
+    // At this batch's pace, how long until a wait would have gathered kFastStreamFill. A stream
+    // that brings it within the window is a fast one: it waits that long, and at most
+    // kFastStreamWait.
+    const Clock::duration fill = batch_bytes_ == 0
+                                     ? window_
+                                     : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
+                                                                               static_cast<double>(kFastStreamFill) /
+                                                                               static_cast<double>(batch_bytes_)));
     const Clock::duration wait = fill >= window_ ? window_ : std::min({window_, fill, kFastStreamWait});
     any_batch_ = true;
     last_batch_end_ = now;
