@@ -68,7 +68,7 @@ class ReadGather {
                                      : Clock::duration(static_cast<Clock::rep>(static_cast<double>(gap.count()) *
                                                                                static_cast<double>(kFastStreamFill) /
                                                                                static_cast<double>(batch_bytes_)));
-    const Clock::duration wait = fill >= window_ ? window_ : std::min({window_, fill, kFastStreamWait});
+    const Clock::duration wait = fill >= window_ ? window_ : std::min(fill, kFastStreamWait);
     any_batch_ = true;
     last_batch_end_ = now;
     batch_bytes_ = 0;
